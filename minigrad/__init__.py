@@ -1,0 +1,23 @@
+"""minigrad: a small NumPy autograd and CNN framework, built chapter by chapter in the course notebooks."""
+
+from minigrad import functional
+from minigrad import ops as _ops  # noqa: F401  (installs sum, reshape, @, exp, ... on Tensor)
+from minigrad.autograd import Tracer, no_grad, tracer
+from minigrad.function import Context, Function
+from minigrad.gradcheck import gradcheck
+from minigrad.tensor import Tensor, ones, randn, tensor, zeros
+
+__all__ = [
+    "Context",
+    "Function",
+    "Tensor",
+    "Tracer",
+    "functional",
+    "gradcheck",
+    "no_grad",
+    "ones",
+    "randn",
+    "tensor",
+    "tracer",
+    "zeros",
+]
