@@ -1,0 +1,484 @@
+"""Build `chapters/` and the generated framework modules of `minigrad/` from `solutions/`.
+
+The solution notebooks are the single source of truth (COURSE.md §1-2). A small nbformat build is used
+instead of nbdev because the course needs three things together that nbdev does not offer as one layout:
+nbgrader-style solution stubs, hidden tests removed from the student copies, and a module collected from
+export cells of several chapters under one header. Every step is a small pure function on strings or
+notebooks; only `build` touches the disk, so `--check` can run the same code without writing.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import json
+import os
+import re
+import textwrap
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+SOLUTIONS = "solutions"
+CHAPTERS = "chapters"
+PACKAGE = "minigrad"
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+
+HEADER_START = "Generated from "
+HEADER_TAG = "by `minigrad-course build`"
+LINE_LENGTH = 110  # same as ruff's line-length, so generated headers never need an E501 exception
+
+EXPORT_RE = re.compile(r"#\|\s*export(?:\s+(?P<module>.*?))?\s*")
+MODULE_RE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")  # dotted: nn.modules
+CHAPTER_RE = re.compile(r"\d\d_.*\.ipynb")
+WIDGET_ID_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+WIDGET_REF_RE = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+
+KERNEL_NAME = "python3"
+CELL_TIMEOUT = 600  # seconds per cell when re-executing solutions
+
+
+class BuildError(Exception):
+    """A notebook breaks the cell convention; the message names the notebook and the cell."""
+
+
+class MarkerError(ValueError):
+    """Unbalanced or nested `### BEGIN ...` / `### END ...` markers in one cell's source."""
+
+
+# --- source transformations (pure, on one cell's source) ------------------------------------------------
+
+
+def _regions(lines: list[str], begin: str, end: str) -> list[tuple[int, int]]:
+    """Return (begin line, end line) index pairs; raise MarkerError unless every region is closed once."""
+    regions = []
+    start: int | None = None
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped == begin:
+            if start is not None:
+                raise MarkerError(f"line {i + 1}: {begin!r} inside the region opened on line {start + 1}")
+            start = i
+        elif stripped == end:
+            if start is None:
+                raise MarkerError(f"line {i + 1}: {end!r} without a matching {begin!r}")
+            regions.append((start, i))
+            start = None
+    if start is not None:
+        raise MarkerError(f"line {start + 1}: {begin!r} has no matching {end!r}")
+    return regions
+
+
+def _drop_lines(lines: list[str], drop: set[int]) -> str:
+    """Remove the given lines without changing how many blank lines separate the code around them.
+
+    Why: generated files must already be `ruff format`-clean. Where removed lines sat between blank lines,
+    the stretch keeps its longest run of blank lines (not their sum), so a marker between two single blank
+    lines inside a function leaves one blank line, and two blank lines before a top-level `def` stay two. At
+    the start or end of the text, such a stretch leaves no blank line at all.
+    """
+    out: list[str] = []
+    runs: list[list[str]] = [[]]  # blank lines of the current stretch, split where a line was dropped
+
+    def flush(at_edge: bool) -> None:
+        if len(runs) == 1:
+            out.extend(runs[0])
+        elif not at_edge:
+            out.extend(max(runs, key=len))
+
+    for i, line in enumerate(lines):
+        if i in drop:
+            runs.append([])
+        elif not line.strip():
+            runs[-1].append(line)
+        else:
+            flush(at_edge=not out)
+            runs = [[]]
+            out.append(line)
+    flush(at_edge=True)
+    return "\n".join(out)
+
+
+def stub_source(src: str, message: str) -> str:
+    """Replace each solution region by a stub that raises NotImplementedError(message).
+
+    The stub takes the indentation of its `### BEGIN SOLUTION` line, so a region inside a method stays valid.
+    """
+    lines = src.split("\n")
+    out: list[str] = []
+    pos = 0
+    for start, end in _regions(lines, BEGIN_SOLUTION, END_SOLUTION):
+        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+        out += lines[pos:start]
+        out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError({json.dumps(message)})"]
+        pos = end + 1
+    out += lines[pos:]
+    return "\n".join(out)
+
+
+def strip_hidden_tests(src: str) -> str:
+    """Remove each `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region, markers included."""
+    lines = src.split("\n")
+    drop = {i for start, end in _regions(lines, BEGIN_HIDDEN, END_HIDDEN) for i in range(start, end + 1)}
+    return _drop_lines(lines, drop)
+
+
+def strip_solution_markers(src: str) -> str:
+    """Drop the `### BEGIN/END SOLUTION` lines and keep the solution itself (the package's version)."""
+    lines = src.split("\n")
+    drop = {i for region in _regions(lines, BEGIN_SOLUTION, END_SOLUTION) for i in region}
+    return _drop_lines(lines, drop)
+
+
+def exercise_message(exercise: str) -> str:
+    """'2.1 Mul.backward' -> 'Exercise 2.1: Mul.backward' (the text students see in the stub)."""
+    number, _, title = exercise.strip().partition(" ")
+    return f"Exercise {number}: {title.strip()}" if title.strip() else f"Exercise {number}"
+
+
+def _tidy(code: str) -> str:
+    """Strip trailing whitespace on every line and blank lines at both ends."""
+    return "\n".join(line.rstrip() for line in code.split("\n")).strip("\n")
+
+
+# --- notebooks ------------------------------------------------------------------------------------------
+
+
+def _where(name: str, index: int, cell: NotebookNode) -> str:
+    return f"{name}: cell {index} (id {cell.get('id', '?')})"
+
+
+def _minigrad_meta(cell: NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("minigrad") or {}
+
+
+def _chapter_source(cell: NotebookNode, where: str) -> str:
+    """The student's version of one code cell: solution regions stubbed, hidden tests removed."""
+    meta = _minigrad_meta(cell)
+    role = meta.get("role")
+    try:
+        has_solution = bool(_regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION))
+        if role == "answer":
+            if not has_solution:
+                raise BuildError(f"{where}: answer cell has no {BEGIN_SOLUTION!r} region")
+            if not meta.get("exercise"):
+                raise BuildError(
+                    f"{where}: answer cell needs metadata.minigrad.exercise (e.g. '2.1 Mul.backward')"
+                )
+            source = stub_source(cell.source, exercise_message(str(meta["exercise"])))
+        elif has_solution:
+            raise BuildError(
+                f"{where}: has {BEGIN_SOLUTION!r} but metadata.minigrad.role is {role!r}, not 'answer' "
+                "(the solution would leak into chapters/)"
+            )
+        else:
+            source = cell.source
+        return strip_hidden_tests(source)
+    except MarkerError as error:
+        raise BuildError(f"{where}: {error}") from error
+
+
+def make_chapter(nb: NotebookNode, name: str = "notebook") -> NotebookNode:
+    """Return the student copy of a solution notebook; `nb` itself is not modified.
+
+    Code cells get stubs instead of solutions, lose their hidden tests, outputs and execution counts; cell
+    ids and metadata are kept (the grader matches cells by metadata). The saved widget state is dropped:
+    it only describes outputs that the chapter no longer has.
+    """
+    chapter = copy.deepcopy(nb)
+    chapter.metadata.pop("widgets", None)
+    for index, cell in enumerate(chapter.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.source = _chapter_source(cell, _where(name, index, cell))
+        cell.outputs = []
+        cell.execution_count = None
+    return chapter
+
+
+def export_target(cell: NotebookNode, where: str = "cell") -> str | None:
+    """The module named by a code cell's `#| export <module>` first line, or None for other cells."""
+    if cell.cell_type != "code":
+        return None
+    match = EXPORT_RE.fullmatch(cell.source.split("\n", 1)[0])
+    if match is None:
+        return None
+    module = match.group("module") or ""
+    if not MODULE_RE.fullmatch(module):
+        raise BuildError(
+            f"{where}: `#| export` needs a module name such as `#| export tensor`, got {module!r}"
+        )
+    return module
+
+
+def module_header(notebooks: list[str]) -> str:
+    """The comment that opens a generated module, wrapped to the line length."""
+    listed = notebooks[0] if len(notebooks) == 1 else ", ".join(notebooks[:-1]) + " and " + notebooks[-1]
+    what = "the notebook" if len(notebooks) == 1 else "the notebooks"
+    text = f"{HEADER_START}{listed} {HEADER_TAG} — edit {what}, not this file."
+    lines = textwrap.wrap(
+        text,
+        width=LINE_LENGTH,
+        initial_indent="# ",
+        subsequent_indent="# ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return "\n".join(lines)
+
+
+def is_generated(text: str) -> bool:
+    """True if a module's leading comment is a build header (so the build may rewrite or delete it)."""
+    comment = []
+    for line in text.split("\n"):
+        if not line.startswith("#"):
+            break
+        comment.append(line[1:].strip())
+    joined = " ".join(comment)
+    return joined.startswith(HEADER_START) and HEADER_TAG in joined
+
+
+def export_modules(notebooks: Mapping[str, NotebookNode]) -> dict[str, str]:
+    """Collect the export cells into module sources: chapter order (by notebook name), then cell order.
+
+    `notebooks` maps a notebook's path relative to the repository (e.g. 'solutions/02_function.ipynb') to
+    the notebook. Solution markers are dropped, their content is kept.
+    """
+    cells: dict[str, list[tuple[str, list[ast.stmt]]]] = {}
+    sources: dict[str, list[str]] = {}
+    for name, nb in sorted(notebooks.items()):
+        for index, cell in enumerate(nb.cells):
+            where = _where(name, index, cell)
+            module = export_target(cell, where)
+            if module is None:
+                continue
+            try:
+                code = _tidy(
+                    strip_solution_markers(cell.source.split("\n", 1)[1] if "\n" in cell.source else "")
+                )
+            except MarkerError as error:
+                raise BuildError(f"{where}: {error}") from error
+            if not code:
+                raise BuildError(f"{where}: export cell for {module!r} has no code")
+            try:
+                body = ast.parse(code).body
+            except SyntaxError as error:
+                raise BuildError(
+                    f"{where}: export cell for {module!r} is not valid Python: {error}"
+                ) from error
+            cells.setdefault(module, []).append((code, body))
+            if name not in sources.setdefault(module, []):
+                sources[module].append(name)
+    return {module: _join(module_header(sources[module]), cells[module]) for module in sorted(cells)}
+
+
+def _join(header: str, cells: list[tuple[str, list[ast.stmt]]]) -> str:
+    """Join a module's header and cells (code, parsed statements) with the blank lines ruff expects.
+
+    Two blank lines, as between top-level definitions, except one after a cell that ends with imports when
+    the next cell starts with a plain statement (isort's rule for the lines after an import block).
+    """
+    text = header
+    previous: list[ast.stmt] = []
+    for code, body in cells:
+        after_imports = bool(previous) and isinstance(previous[-1], ast.Import | ast.ImportFrom)
+        before_definition = bool(body) and isinstance(
+            body[0], ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        )
+        text += ("\n\n" if after_imports and not before_definition else "\n\n\n") + code
+        previous = body
+    return text + "\n"
+
+
+def dumps_notebook(nb: NotebookNode) -> str:
+    """Serialise like every notebook in the repository: nbformat v4, indent 1, one trailing newline."""
+    text = nbformat.writes(nb, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def read_notebook(path: Path) -> NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+# --- execution ------------------------------------------------------------------------------------------
+
+
+def canonical_widget_ids(nb: NotebookNode) -> NotebookNode:
+    """Replace the random widget model ids by ids numbered in a deterministic order.
+
+    Why: ipywidgets names every model with a fresh uuid4, so re-executing a notebook with widgets would
+    change the file every time even when nothing else did. The order must not depend on the ids themselves:
+    displayed widgets in cell order, each followed by the models its state refers to (attributes in name
+    order), then any other model in the order the kernel created it.
+    """
+    state = (
+        nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    )
+    displayed = [
+        output["data"]["application/vnd.jupyter.widget-view+json"].get("model_id")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    ]
+    mapping: dict[str, str] = {}
+
+    def visit(model_id: str | None) -> None:
+        if model_id is None or model_id in mapping:
+            return
+        mapping[model_id] = f"{len(mapping) + 1:032x}"
+        for reference in WIDGET_REF_RE.findall(json.dumps(state.get(model_id, {}), sort_keys=True)):
+            visit(reference)
+
+    for model_id in [*displayed, *state]:
+        visit(model_id)
+    text = WIDGET_ID_RE.sub(lambda m: mapping.get(m.group(), m.group()), dumps_notebook(nb))
+    return nbformat.reads(text, as_version=4)
+
+
+@contextlib.contextmanager
+def _kernel_environment(root: Path) -> Iterator[None]:
+    """Let kernels import the package under `root` (not some other installed copy), with a fixed hash seed."""
+    saved = {key: os.environ.get(key) for key in ("PYTHONPATH", "PYTHONHASHSEED")}
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), saved["PYTHONPATH"]) if p)
+    os.environ["PYTHONHASHSEED"] = "0"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute_notebook(nb: NotebookNode, cwd: Path, name: str = "notebook") -> NotebookNode:
+    """Run a copy of `nb` top to bottom in a fresh python3 kernel and return it with its new outputs."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    executed = copy.deepcopy(nb)
+    client = NotebookClient(
+        executed,
+        timeout=CELL_TIMEOUT,
+        kernel_name=KERNEL_NAME,
+        resources={"metadata": {"path": str(cwd)}},
+        record_timing=False,
+    )
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError) as error:
+        raise BuildError(f"{name}: execution failed:\n{error}") from error
+    return canonical_widget_ids(executed)
+
+
+# --- the build ------------------------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _sync(files: Mapping[Path, str], check: bool) -> list[Path]:
+    """Write the files whose content differs (unless check); return those paths."""
+    changed = []
+    for path, text in files.items():
+        if _read_text(path) != text:
+            changed.append(path)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="\n")
+    return changed
+
+
+def _module_files(root: Path, modules: Mapping[str, str]) -> dict[Path, str]:
+    """Map generated module sources to their paths, refusing to overwrite anything hand-written.
+
+    `nn.modules` lands in `minigrad/nn/modules.py`; the subpackage and its `__init__.py` (a hand-written
+    façade that re-exports) must already exist, or the module would not be part of the installed package.
+    """
+    files = {}
+    for module, text in modules.items():
+        *packages, name = module.split(".")
+        relative = Path(PACKAGE, *packages)
+        if packages and not (root / relative / "__init__.py").is_file():
+            raise BuildError(
+                f"export cells name {module!r}, but {relative.as_posix()}/__init__.py does not exist "
+                "(a subpackage's __init__.py is hand-written: create it first)"
+            )
+        if (root / relative / name).is_dir():
+            raise BuildError(
+                f"export cells name {module!r}, but {(relative / name).as_posix()}/ is a hand-written package"
+            )
+        path = root / relative / f"{name}.py"
+        existing = _read_text(path)
+        if existing is not None and not is_generated(existing):
+            raise BuildError(
+                f"export cells name {module!r}, but {(relative / name).as_posix()}.py is hand-written "
+                "(no build header); delete it if the notebooks should own it from now on"
+            )
+        files[path] = text
+    return files
+
+
+def _chapter_files(root: Path, notebooks: Mapping[str, NotebookNode]) -> dict[Path, str]:
+    return {
+        root / CHAPTERS / Path(name).name: dumps_notebook(make_chapter(nb, name))
+        for name, nb in notebooks.items()
+    }
+
+
+def _stale(root: Path, expected: Mapping[Path, str]) -> list[Path]:
+    """Generated modules no export cell names any more, and chapters whose solution is gone."""
+    modules = [
+        path
+        for path in sorted((root / PACKAGE).rglob("*.py"))
+        if path not in expected and is_generated(path.read_text(encoding="utf-8"))
+    ]
+    chapters = [
+        path
+        for path in sorted((root / CHAPTERS).glob("*.ipynb"))
+        if path not in expected and CHAPTER_RE.fullmatch(path.name)
+    ]
+    return modules + chapters
+
+
+def build(root: Path, check: bool = False, execute: bool = False) -> list[Path]:
+    """Regenerate modules and chapters under `root`; return the paths that changed (or, with check, drifted).
+
+    With `execute`, the generated modules are brought up to date first (later chapters import them), then
+    every solution is re-executed in chapter order and saved with its new outputs.
+    """
+    root = Path(root).resolve()
+    if check and execute:
+        raise ValueError("check and execute exclude each other: --check never writes")
+    solution_dir = root / SOLUTIONS
+    if not solution_dir.is_dir():
+        raise BuildError(f"no {SOLUTIONS}/ directory under {root}: is this the repository root?")
+    paths = sorted(solution_dir.glob("*.ipynb"))
+    notebooks = {f"{SOLUTIONS}/{path.name}": read_notebook(path) for path in paths}
+    # Everything is generated, so every notebook validated, before anything is executed or written.
+    modules = _module_files(root, export_modules(notebooks))
+    chapters = _chapter_files(root, notebooks)
+
+    changed: list[Path] = []
+    if execute:
+        changed += _sync(modules, check=False)
+        with _kernel_environment(root):
+            for path, name in zip(paths, list(notebooks), strict=True):
+                notebooks[name] = execute_notebook(notebooks[name], solution_dir, name)
+                changed += _sync({path: dumps_notebook(notebooks[name])}, check=False)
+        chapters = _chapter_files(root, notebooks)  # execution updates notebook metadata (language_info)
+    expected = {**modules, **chapters}
+    changed += [path for path in _sync(expected, check) if path not in changed]
+    for path in _stale(root, expected):
+        changed.append(path)
+        if not check:
+            path.unlink()
+    return changed
