@@ -1,0 +1,540 @@
+"""Tests for the grader and the self-check (minigrad/course/grade.py, `minigrad-course grade` and `check`).
+
+The submissions are generated in tmp_path from a small solution notebook written here (setup cell, three
+answer cells with solution regions, their test cells with hidden tests), so the cases are exact: a correct
+student, an untouched chapter, one wrong answer, an infinite loop, `os._exit`, huge and merely too large
+allocations, a file that is not JSON, deleted/edited test cells, extra cells and debug prints. When solutions/
+holds real chapters, chapter 02 is graded too: full marks for the solution, zero for its generated chapter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from minigrad.course import build
+from minigrad.course import grade as g
+
+REPO = Path(__file__).resolve().parents[1]
+# Grading every chapter twice would take ~10 minutes of CI; the whole set already passes nbval and the stub check
+# (tests/test_chapters.py), so one real chapter with every kind of exercise proves the grader on real material.
+REAL_SOLUTIONS = sorted((REPO / "solutions").glob("02_*.ipynb"))
+
+SQUARE = '''\
+def square(x):
+    """Return x squared."""
+    ### BEGIN SOLUTION
+    return x * x
+    ### END SOLUTION'''
+
+SQUARE_TEST = """\
+assert square(3) == 9, f"square(3) should be 9, got {square(3)}"
+### BEGIN HIDDEN TESTS
+assert square(-2) == 4, f"square(-2) should be 4, got {square(-2)}"
+### END HIDDEN TESTS
+print("ok t-square")"""
+
+MEAN = """\
+def mean(xs):
+    ### BEGIN SOLUTION
+    return float(np.sum(xs)) / len(xs)
+    ### END SOLUTION"""
+
+MEAN_TEST = """\
+got = mean([1.0, 2.0, 6.0])
+assert got == 3.0, f"mean([1, 2, 6]) should be 3.0, got {got}\\ndivide the sum by the number of values"
+### BEGIN HIDDEN TESTS
+assert mean([5.0]) == 5.0, "hidden: mean([5]) should be 5.0"
+### END HIDDEN TESTS
+print("ok t-mean")"""
+
+COUNTER = """\
+class Counter:
+    def __init__(self):
+        self.total = 0
+
+    def add(self, n):
+        ### BEGIN SOLUTION
+        self.total += n
+        return self
+        ### END SOLUTION"""
+
+COUNTER_TEST = """\
+c = Counter().add(2).add(3)
+assert c.total == 5, f"Counter().add(2).add(3).total should be 5, got {c.total}"
+print("ok t-counter")"""
+
+WRONG_MEAN = MEAN.replace("/ len(xs)", "")  # the sum, not the mean
+POINTS = {"t-square": 1, "t-mean": 2, "t-counter": 3}
+CELL_TIMEOUT = 10
+LIMITS = ["--cell-timeout", str(CELL_TIMEOUT), "--timeout", "60", "--memory", "2000"]
+
+
+def answer(source: str, gid: str, exercise: str) -> NotebookNode:
+    return new_code_cell(
+        source, metadata={"minigrad": {"role": "answer", "grade_id": gid, "exercise": exercise}}
+    )
+
+
+def check_cell(source: str, gid: str) -> NotebookNode:
+    meta = {"minigrad": {"role": "test", "grade_id": gid, "points": POINTS[gid]}, "tags": [g.CHECK_TAG]}
+    return new_code_cell(source, metadata=meta)
+
+
+def solution_notebook() -> NotebookNode:
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# A toy chapter\nThree exercises."),
+            new_code_cell("import numpy as np"),
+            answer(SQUARE, "t-square", "1.1 square"),
+            check_cell(SQUARE_TEST, "t-square"),
+            new_code_cell('print("a demo cell whose output is never compared:", square(4))'),
+            answer(MEAN, "t-mean", "1.2 mean"),
+            check_cell(MEAN_TEST, "t-mean"),
+            answer(COUNTER, "t-counter", "1.3 Counter.add"),
+            check_cell(COUNTER_TEST, "t-counter"),
+        ]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def student_notebook(replace: dict[str, str] | None = None, solved: bool = True) -> NotebookNode:
+    """The chapter as a student saves it: answers filled in (or `replace`d), stale outputs everywhere."""
+    solution = solution_notebook()
+    nb = build.make_chapter(solution)
+    for index, cell in enumerate(nb.cells):
+        meta = g._meta(cell)
+        if meta.get("role") == "answer":
+            if replace and meta["grade_id"] in replace:
+                cell.source = replace[meta["grade_id"]]
+            elif solved:
+                cell.source = build.strip_solution_markers(solution.cells[index].source)
+        if cell.cell_type == "code":
+            cell.execution_count = index + 40
+            cell.outputs = [new_output("stream", name="stdout", text="stale output from the student's run\n")]
+    return nb
+
+
+def is_test(cell: NotebookNode, gid: str) -> bool:
+    return g._meta(cell).get("role") == "test" and g._meta(cell).get("grade_id") == gid
+
+
+def write(nb: NotebookNode, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def digests(paths: list[Path]) -> dict[Path, str]:
+    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+
+
+def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "minigrad.course.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=timeout,
+    )
+
+
+def make_submissions(root: Path) -> list[Path]:
+    """One file per case under root/subs (two students use a folder each) plus one file passed on its own."""
+    subs = root / "subs"
+    chapter = student_notebook(solved=False)
+
+    hank = student_notebook(replace={"t-mean": WRONG_MEAN})
+    hank.cells = [cell for cell in hank.cells if not is_test(cell, "t-square")]
+    next(cell for cell in hank.cells if is_test(cell, "t-mean")).source = 'print("ok t-mean")'
+
+    ivy = student_notebook()
+    ivy.cells.insert(2, new_markdown_cell("My notes: square is easy."))
+    ivy.cells.insert(3, new_code_cell("def helper():\n    return 1\n\nprint(helper())"))
+    ivy.cells.insert(5, new_code_cell('raise ValueError("scratch cell the grader must ignore")'))
+    ivy.cells.append(new_code_cell("square(12)"))
+
+    loop = {"t-square": "def square(x):\n    while True:\n        pass"}
+    exits = {"t-mean": "import os\n\n\ndef mean(xs):\n    os._exit(1)"}
+    huge = {"t-counter": COUNTER.replace("self.total += n", "np.ones(10**11)")}
+    large = {"t-counter": COUNTER.replace("self.total += n", "np.ones(4 * 10**8)")}  # 3.2 GB
+    debug = {"t-square": SQUARE.replace("return x * x", 'print("debug", x)\n    return x * x')}
+    files = [
+        write(student_notebook(), subs / "alice.ipynb"),
+        write(chapter, subs / "bob.ipynb"),
+        write(student_notebook(replace={"t-mean": WRONG_MEAN}), subs / "carol.ipynb"),
+        write(student_notebook(replace=loop), subs / "dave.ipynb"),
+        write(student_notebook(replace=exits), subs / "erin.ipynb"),
+        write(student_notebook(replace=huge), subs / "frank.ipynb"),
+        write(hank, subs / "hank.ipynb"),
+        write(ivy, subs / "ivy" / "toy.ipynb"),
+        write(student_notebook(replace=large), subs / "judy" / "toy.ipynb"),
+        write(student_notebook(replace=debug), root / "elsewhere" / "kate.ipynb"),
+    ]
+    gina = subs / "gina.ipynb"
+    gina.write_text("this is not JSON {")
+    (subs / "README.txt").write_text("not a notebook, and not an .ipynb file: ignored\n")
+    return [*files, gina]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Grade every case once through the real command line, as an instructor would."""
+    root = tmp_path_factory.mktemp("grading")
+    solution = write(solution_notebook(), root / "solution" / "toy.ipynb")
+    files = make_submissions(root)
+    before = digests([solution, *files])
+    start = time.monotonic()
+    out = root / "out" / "gradebook.csv"
+    proc = cli("grade", str(solution), str(root / "subs"), str(root / "elsewhere" / "kate.ipynb"),
+               "--out", str(out), "--jobs", "2", *LIMITS)  # fmt: skip
+    seconds = time.monotonic() - start
+    with open(out, newline="") as file:
+        rows = {row["submission"]: row for row in csv.DictReader(file)}
+    with open(out, newline="") as file:
+        header = next(csv.reader(file))
+    after = digests([solution, *files])
+    feedback = root / "out" / "gradebook_feedback"
+    return {
+        "proc": proc, "seconds": seconds, "rows": rows, "header": header,
+        "before": before, "after": after, "feedback": feedback,
+    }  # fmt: skip
+
+
+def points(row: dict) -> dict[str, int]:
+    return {gid: int(row[gid]) for gid in POINTS}
+
+
+# --- the whole set --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_case_is_graded_without_stopping_the_run(graded: dict) -> None:
+    proc = graded["proc"]
+    assert proc.returncode == 0, proc.stderr
+    assert graded["header"] == [
+        "submission",
+        "score",
+        "max_score",
+        "status",
+        "t-square",
+        "t-mean",
+        "t-counter",
+    ]
+    assert list(graded["rows"]) == sorted(graded["rows"])
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivy", "judy", "kate"]
+    assert sorted(graded["rows"]) == names
+    assert all(row["max_score"] == "6" for row in graded["rows"].values())
+    assert graded["seconds"] < 300, f"grading took {graded['seconds']:.0f} s"
+
+
+@pytest.mark.slow
+def test_submissions_are_never_modified(graded: dict) -> None:
+    assert graded["after"] == graded["before"]
+
+
+@pytest.mark.slow
+def test_terminal_shows_progress_and_a_summary(graded: dict) -> None:
+    proc = graded["proc"]
+    assert "grading" in proc.stderr and "11/11" in proc.stderr  # the tqdm bar
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["submission", "score", "status"]
+    assert any(line.split()[:3] == ["alice", "6/6", "ok"] for line in lines)
+    assert "gradebook.csv" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("student", "expected", "status"),
+    [
+        ("alice", {"t-square": 1, "t-mean": 2, "t-counter": 3}, "ok"),
+        ("bob", {"t-square": 0, "t-mean": 0, "t-counter": 0}, "ok"),
+        ("carol", {"t-square": 1, "t-mean": 0, "t-counter": 3}, "ok"),
+        ("dave", {"t-square": 0, "t-mean": 2, "t-counter": 3}, "timeout"),
+        ("erin", {"t-square": 1, "t-mean": 0, "t-counter": 0}, "kernel died"),
+        ("frank", {"t-square": 1, "t-mean": 2, "t-counter": 0}, "memory limit"),
+        ("gina", {"t-square": 0, "t-mean": 0, "t-counter": 0}, "not a notebook: "),
+        ("hank", {"t-square": 1, "t-mean": 0, "t-counter": 3}, "ok"),
+        ("ivy", {"t-square": 1, "t-mean": 2, "t-counter": 3}, "ok"),
+        ("judy", {"t-square": 1, "t-mean": 2, "t-counter": 0}, "memory limit"),
+        ("kate", {"t-square": 1, "t-mean": 2, "t-counter": 3}, "ok"),
+    ],
+)
+def test_scores_and_status(graded: dict, student: str, expected: dict[str, int], status: str) -> None:
+    """alice correct; bob untouched; carol one wrong answer; dave loops; erin exits the kernel; frank
+    asks for 800 GB; gina is not JSON; hank deleted/edited tests around a wrong answer (the instructor's
+    tests come back); ivy added cells; judy allocates 3.2 GB, over the 2000 MB limit; kate prints while
+    debugging."""
+    row = graded["rows"][student]
+    assert points(row) == expected
+    assert int(row["score"]) == sum(expected.values())
+    assert row["status"].startswith(status), row["status"]
+
+
+@pytest.mark.slow
+def test_statuses_say_where_it_happened(graded: dict) -> None:
+    rows = graded["rows"]
+    assert rows["dave"]["status"] == f"timeout: test cell t-square ran longer than {CELL_TIMEOUT} s"
+    assert rows["erin"]["status"] == "kernel died: exit code 1 in test cell t-mean"
+    assert rows["frank"]["status"] == "memory limit: test cell t-counter ran out of memory (limit 2000 MB)"
+    assert rows["gina"]["status"] == "not a notebook: Expecting value: line 1 column 1 (char 0)"
+
+
+@pytest.mark.slow
+def test_outer_timeout_keeps_the_checks_that_ran(tmp_path: Path) -> None:
+    """A run longer than --timeout is interrupted: pytest still reports the cells that finished."""
+    solution = write(solution_notebook(), tmp_path / "toy.ipynb")
+    slow = {"t-counter": COUNTER.replace("self.total += n", "import time\n        time.sleep(300)")}
+    write(student_notebook(replace=slow), tmp_path / "subs" / "sam.ipynb")
+    start = time.monotonic()
+    limits = g.Limits(cell_timeout=600, timeout=45)
+    [result] = g.grade(solution, [tmp_path / "subs"], tmp_path / "gb.csv", limits=limits, progress=False)
+    assert time.monotonic() - start < 45 + g.INTERRUPT_GRACE + 15
+    assert result.status == "timeout: the whole run took longer than 45 s (stopped in test cell t-counter)"
+    assert [(r.check.grade_id, r.passed) for r in result.checks] == [
+        ("t-square", True), ("t-mean", True), ("t-counter", False),
+    ]  # fmt: skip
+    assert result.checks[2].message == "this check was still running: grading stopped after 45 s"
+
+
+# --- feedback -------------------------------------------------------------------------------------------
+
+
+def feedback(graded: dict, student: str) -> str:
+    return (graded["feedback"] / f"{student}.md").read_text()
+
+
+def feedback_row(text: str, gid: str) -> list[str]:
+    line = next(line for line in text.splitlines() if line.startswith(f"| `{gid}`"))
+    return [part.strip() for part in line.strip("|").split(" | ")]
+
+
+@pytest.mark.slow
+def test_a_feedback_file_per_submission(graded: dict) -> None:
+    assert sorted(p.stem for p in graded["feedback"].glob("*.md")) == sorted(graded["rows"])
+
+
+@pytest.mark.slow
+def test_feedback_lists_each_check_with_the_first_line_of_its_failure(graded: dict) -> None:
+    text = feedback(graded, "carol")
+    assert "Score: 4 / 6" in text
+    assert feedback_row(text, "t-square") == ["`t-square`", "Exercise 1.1: square", "pass", "1 / 1", ""]
+    assert feedback_row(text, "t-mean") == [
+        "`t-mean`", "Exercise 1.2: mean", "FAIL", "0 / 2", "mean([1, 2, 6]) should be 3.0, got 9.0",
+    ]  # fmt: skip
+    assert "divide the sum" not in text  # only the first line of the message
+    assert "\x1b[" not in text and "Traceback" not in text
+    assert feedback_row(text, "t-counter")[2:4] == ["pass", "3 / 3"]
+
+
+@pytest.mark.slow
+def test_feedback_explains_stubs_timeouts_crashes_and_broken_files(graded: dict) -> None:
+    bob = feedback(graded, "bob")
+    assert feedback_row(bob, "t-mean")[4] == "NotImplementedError: Exercise 1.2: mean"
+    assert feedback_row(bob, "t-counter")[4] == "NotImplementedError: Exercise 1.3: Counter.add"
+    assert "Note:" not in bob
+    dave = feedback(graded, "dave")
+    assert feedback_row(dave, "t-square")[4].startswith(f"timeout: the cell ran longer than {CELL_TIMEOUT} s")
+    assert "Note: timeout" in dave
+    erin = feedback(graded, "erin")
+    assert feedback_row(erin, "t-mean")[4] == "kernel died (exit code 1) while this check ran"
+    assert feedback_row(erin, "t-counter")[4] == "kernel died (exit code 1) in test cell t-mean"
+    frank = feedback(graded, "frank")
+    assert feedback_row(frank, "t-counter")[4].startswith("MemoryError: Unable to allocate")
+    assert "Note: not a notebook" in feedback(graded, "gina")
+    hank = feedback(graded, "hank")
+    assert feedback_row(hank, "t-mean")[4] == "mean([1, 2, 6]) should be 3.0, got 9.0"
+
+
+# --- the self-check -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_check_passes_a_correct_notebook_and_leaves_it_alone(tmp_path: Path) -> None:
+    path = write(student_notebook(), tmp_path / "toy.ipynb")
+    before = digests([path])
+    proc = cli("check", str(path), "--cell-timeout", "20")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASS  Exercise 1.1: square [t-square]  1/1" in proc.stdout
+    assert "PASS  Exercise 1.3: Counter.add [t-counter]  3/3" in proc.stdout
+    assert "3 of 3 checks pass (6/6 points)" in proc.stdout
+    assert digests([path]) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy.ipynb"]
+
+
+@pytest.mark.slow
+def test_check_reports_failures_with_their_first_line(tmp_path: Path) -> None:
+    wrong = student_notebook(replace={"t-mean": WRONG_MEAN}, solved=False)
+    path = write(wrong, tmp_path / "toy.ipynb")
+    proc = cli("check", str(path), "--cell-timeout", "20")
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert (
+        "FAIL  Exercise 1.1: square [t-square]  0/1\n        NotImplementedError: Exercise 1.1: square" in out
+    )
+    assert "FAIL  Exercise 1.2: mean [t-mean]  0/2\n        mean([1, 2, 6]) should be 3.0, got 9.0\n" in out
+    assert "0 of 3 checks pass (0/6 points)" in out
+
+
+def test_check_refuses_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
+    path = tmp_path / "toy.ipynb"
+    path.write_text("{ broken")
+    parser = argparse.ArgumentParser()
+    g.register(parser.add_subparsers())
+    args = parser.parse_args(["check", str(path)])
+    assert args.func(args) == 1
+    assert path.read_text() == "{ broken"
+
+
+# --- pure parts (no kernel) -----------------------------------------------------------------------------
+
+
+def test_merge_takes_only_answers_from_the_student() -> None:
+    student = student_notebook(replace={"t-mean": "def mean(xs):\n    return 42.0"})
+    student.cells = [c for c in student.cells if g._meta(c).get("grade_id") != "t-counter"]  # both deleted
+    for cell in student.cells:
+        if g._meta(cell).get("role") == "test":
+            cell.source = 'print("ok ' + g._meta(cell)["grade_id"] + '")'  # "weakened" tests
+    merged = g.merge(solution_notebook(), student)
+    solution = solution_notebook()
+    assert [c.source for c in merged.cells if g._meta(c).get("role") == "test"] == [
+        SQUARE_TEST, MEAN_TEST, COUNTER_TEST,
+    ]  # fmt: skip
+    answers = {g._meta(c)["grade_id"]: c.source for c in merged.cells if g._meta(c).get("role") == "answer"}
+    assert answers["t-square"] == build.strip_solution_markers(SQUARE)
+    assert answers["t-mean"] == "def mean(xs):\n    return 42.0"
+    assert answers["t-counter"] == build.stub_source(COUNTER, "Exercise 1.3: Counter.add")
+    assert len(merged.cells) == len(solution.cells)
+
+
+def test_prepared_notebook_compares_only_the_sentinels() -> None:
+    prepared = g.prepare(student_notebook())
+    for cell in prepared.cells:
+        if cell.cell_type != "code":
+            continue
+        if g._meta(cell).get("role") == "test":
+            gid = g._meta(cell)["grade_id"]
+            assert cell.outputs == [new_output("stream", name="stdout", text=f"ok {gid}\n")]
+            assert cell.execution_count is not None and g.CHECK_TAG in cell.metadata.tags
+        else:
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_duplicated_answer_cells_run_in_order() -> None:
+    student = student_notebook()
+    index = next(i for i, c in enumerate(student.cells) if g._meta(c).get("grade_id") == "t-square")
+    extra = answer("def square(x):\n    return x ** 2", "t-square", "1.1 square")
+    student.cells.insert(index + 1, extra)
+    merged = g.merge(solution_notebook(), student)
+    source = next(c.source for c in merged.cells if g._meta(c).get("role") == "answer")
+    assert source.endswith("def square(x):\n    return x ** 2")
+
+
+def test_solution_without_sentinel_is_refused() -> None:
+    nb = solution_notebook()
+    nb.cells[3].source = SQUARE_TEST.replace('print("ok t-square")', "pass")
+    with pytest.raises(g.GradeError, match=r'test cell 3 must end with print\("ok t-square"\)'):
+        g.validate_solution(nb, "toy.ipynb")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "Expecting value"),
+        (b"\x80\x81 binary", "codec"),
+        (b"[1, 2]", "not a notebook"),
+        (b'{"cells": [{"cell_type": "code"}], "nbformat": 4}', "KeyError|Error"),
+    ],
+)
+def test_unreadable_files_are_not_notebooks(data: bytes, message: str) -> None:
+    with pytest.raises(g.NotANotebook, match=message):
+        g.parse_notebook(data)
+
+
+def test_submission_layouts(tmp_path: Path) -> None:
+    nb = student_notebook()
+    write(nb, tmp_path / "subs" / "alice.ipynb")
+    write(nb, tmp_path / "subs" / "bob" / "03_toy.ipynb")
+    write(nb, tmp_path / "subs" / "carol" / "toy.ipynb")
+    write(nb, tmp_path / "subs" / "carol" / "scratch.ipynb")
+    write(nb, tmp_path / "subs" / "dan" / "a.ipynb")
+    write(nb, tmp_path / "subs" / "dan" / "b.ipynb")
+    write(nb, tmp_path / "subs" / ".ipynb_checkpoints" / "alice-checkpoint.ipynb")
+    (tmp_path / "subs" / "empty").mkdir()
+    write(nb, tmp_path / "loose" / "eve.ipynb")
+    found = g.find_submissions([tmp_path / "subs", tmp_path / "loose" / "eve.ipynb"], "toy.ipynb")
+    assert [(s.name, s.path.relative_to(tmp_path).as_posix(), s.problem is None) for s in found] == [
+        ("alice", "subs/alice.ipynb", True),
+        ("bob", "subs/bob/03_toy.ipynb", True),
+        ("carol", "subs/carol/toy.ipynb", True),
+        ("dan", "subs/dan", False),
+        ("eve", "loose/eve.ipynb", True),
+    ]
+    with pytest.raises(g.GradeError, match="two submissions are named 'alice'"):
+        g.find_submissions([tmp_path / "subs", tmp_path / "subs" / "alice.ipynb"], "toy.ipynb")
+
+
+def test_feedback_markdown_escapes_table_cells() -> None:
+    check = g.Check("t-x", 2.0, "Exercise 9.9: a | b")
+    result = g.Result("zoe", "ok", [g.CheckResult(check, False, "got a | b\nsecond")])
+    text = g.feedback_markdown(result, "toy.ipynb")
+    assert "| `t-x` | Exercise 9.9: a \\| b | FAIL | 0 / 2 | got a \\| b second |" in text
+
+
+# --- the real chapters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("solution", REAL_SOLUTIONS or [None], ids=lambda p: p.stem if p else "none")
+def test_real_solution_gets_full_marks_and_its_chapter_zero(solution: Path | None, tmp_path: Path) -> None:
+    if solution is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("solutions/ has no chapters to grade")
+        pytest.skip("solutions/ has no chapters yet")
+    chapter = build.make_chapter(build.read_notebook(solution), solution.name)
+    subs = tmp_path / "subs"
+    write(build.read_notebook(solution), subs / "solution" / solution.name)
+    write(chapter, subs / "chapter" / solution.name)
+    out = tmp_path / "gradebook.csv"
+    results = g.grade(
+        solution, [subs], out, jobs=2, limits=g.Limits(cell_timeout=300, timeout=1200), progress=False
+    )
+    by_name = {r.submission: r for r in results}
+    full, zero = by_name["solution"], by_name["chapter"]
+    assert full.status == "ok" and full.score == full.max_score > 0, g.feedback_markdown(full, solution.name)
+    assert zero.status == "ok" and zero.score == 0, g.feedback_markdown(zero, solution.name)
+
+
+STDERR = "Cell 3: Cell outputs differ\n\nTraceback:\nUnexpected output fields from running code: {'stderr'}"
+TIMEOUT_MESSAGE = "timeout: the cell ran longer than 7 s (an infinite loop?)"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "text", "properties", "message"),
+    [
+        ("failed", "Cell 3:\n----> 2 assert x == 2\n", {"ename": "AssertionError"}, "failed: assert x == 2"),
+        ("failed", "", {"ename": "CheckFailed", "evalue": "B.grad is -10\nhint"}, "B.grad is -10"),
+        ("failed", "", {"ename": "ValueError", "evalue": ""}, "ValueError"),
+        ("skipped", "", {"ename": "TypeError", "evalue": "bad operand"}, "TypeError: bad operand"),
+        ("skipped", "", {"ename": "KeyboardInterrupt"}, TIMEOUT_MESSAGE),
+        ("skipped", "", {}, "not run: an earlier cell timed out or the kernel died"),
+        ("failed", STDERR, {}, "the check wrote to stderr (a warning?); it must print only its ok line"),
+        ("failed", "Cell 3: Cell outputs differ\n\nTraceback:\n mismatch 'stdout'", {},
+         "the check did not reach its end (its ok line is missing)"),
+        ("failed", "pytest plugin exception: Kernel dead on test start", {}, "not run: the kernel had died"),
+    ],
+)  # fmt: skip
+def test_failure_messages(outcome: str, text: str, properties: dict, message: str) -> None:
+    assert g.CellReport("Cell 3", outcome, properties, text).message(cell_timeout=7) == message
