@@ -369,6 +369,7 @@ def execute_notebook(nb: NotebookNode, cwd: Path, name: str = "notebook") -> Not
         timeout=CELL_TIMEOUT,
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(cwd)}},
+        coalesce_streams=True,  # otherwise stdout may be split into chunks differently on each run
         record_timing=False,
     )
     try:
