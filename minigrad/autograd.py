@@ -70,11 +70,13 @@ class Tracer:
         if ctx is None:  # backward on a leaf: its gradient is the seed itself
             _accumulate(root, g)
             return
-        pending = {id(root): g}  # gradients still being summed, for non-leaf tensors
+        # gradients still being summed, for non-leaf tensors; a tensor's producer is queued when its first
+        # gradient arrives (it is processed only after all its consumers, so it never arrives twice)
+        pending = {id(root): g}
         heap = [(-ctx.seq, ctx)]
-        queued = {ctx.seq}
+        heappop, heappush = heapq.heappop, heapq.heappush  # local names: this loop is the hot path
         while heap:
-            ctx = heapq.heappop(heap)[1]
+            ctx = heappop(heap)[1]
             if ctx.released:
                 raise RuntimeError(
                     f"backward: the graph through {ctx.fn.__name__} was already released by an earlier "
@@ -94,7 +96,7 @@ class Tracer:
                 )
             if hook is not None:
                 hook(ctx, g_out, grads)
-            for inp, g_in, needed in zip(ctx.inputs, grads, ctx.needs_input_grad, strict=True):
+            for inp, g_in, needed in zip(ctx.inputs, grads, ctx.needs_input_grad):  # lengths checked above
                 if not needed or g_in is None:
                     continue
                 if getattr(g_in, "shape", None) != inp.data.shape:
@@ -102,6 +104,9 @@ class Tracer:
                         f"{ctx.fn.__name__}.backward: gradient for input of shape {inp.data.shape} has shape "
                         f"{np.shape(g_in)}; gradients must match their input's shape"
                     )
+                dtype = inp.data.dtype
+                if g_in.dtype is not dtype and g_in.dtype != dtype:  # mixed dtypes (float32 @ float64 array)
+                    g_in = g_in.astype(dtype)  # gradients keep their tensor's dtype
                 producer = inp._ctx
                 if producer is None:
                     _accumulate(inp, g_in)
@@ -111,9 +116,7 @@ class Tracer:
                     pending[key] = pending[key] + g_in  # a new array: never add in place into a shared one
                 else:
                     pending[key] = g_in
-                if producer.seq not in queued:
-                    queued.add(producer.seq)
-                    heapq.heappush(heap, (-producer.seq, producer))
+                    heappush(heap, (-producer.seq, producer))
             if not retain_graph:
                 self.release(ctx)
 

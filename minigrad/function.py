@@ -57,11 +57,14 @@ class Function:
                 arrays.append(a)
                 needs.append(False)
         ctx = Context(cls, args, tuple(needs))
-        out = Tensor._wrap(np.asarray(cls.forward(ctx, *arrays, **kwargs)))
+        data = cls.forward(ctx, *arrays, **kwargs)
+        if type(data) is not np.ndarray:  # e.g. a NumPy scalar from a full reduction
+            data = np.asarray(data)
         if record and not tracer.blind:
-            out.requires_grad = True
+            out = Tensor._wrap(data, True)
             tracer.record(ctx, out)
-        return out
+            return out
+        return Tensor._wrap(data)
 
 
 def lift(x: Any, like: Tensor, op: str) -> Tensor:
@@ -69,7 +72,10 @@ def lift(x: Any, like: Tensor, op: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, bool | int | float):
-        return Tensor._wrap(np.asarray(x, dtype=np.result_type(like.data.dtype, x)))
+        dtype = like.data.dtype
+        if dtype.kind != "f":  # float tensors keep their dtype; an int tensor * 0.5 gives float64 (NumPy)
+            dtype = np.result_type(dtype, x)
+        return Tensor._wrap(np.array(x, dtype=dtype))
     if isinstance(x, np.ndarray | np.generic | list | tuple):
         return Tensor(x)
     raise TypeError(f"{op}: unsupported operand of type {type(x).__name__} (use a Tensor, array or number)")
@@ -176,7 +182,7 @@ class Pow(Function):
 
 def _binary(fn: type[Function], op: str) -> tuple:
     def method(self: Tensor, other: Any) -> Tensor:
-        return fn.apply(self, lift(other, self, op))
+        return fn.apply(self, other if isinstance(other, Tensor) else lift(other, self, op))
 
     def rmethod(self: Tensor, other: Any) -> Tensor:
         return fn.apply(lift(other, self, op), self)

@@ -66,7 +66,8 @@ class Max(Function):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         hit = x == out  # ties share the gradient equally, so the total stays g
-        return hit * (_expand(g, ctx.axes, ctx.keepdims) / hit.sum(axis=ctx.axes, keepdims=True))
+        count = hit.sum(axis=ctx.axes, keepdims=True, dtype=g.dtype)  # g's dtype: float32 grads stay float32
+        return hit * (_expand(g, ctx.axes, ctx.keepdims) / count)
 
 
 class Reshape(Function):
@@ -86,8 +87,13 @@ class Reshape(Function):
 class Transpose(Function):
     @staticmethod
     def forward(ctx, x, axes=None):
-        if axes is not None and sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes")
+        if axes is not None:
+            n = x.ndim
+            if any(not -n <= a < n for a in axes) or sorted(a % n for a in axes) != list(range(n)):
+                raise ValueError(
+                    f"transpose: axes {tuple(axes)} are not a permutation of the {n} axes of {x.shape}"
+                )
+            axes = tuple(a % n for a in axes)  # non-negative, so that argsort inverts the permutation
         ctx.axes = axes
         return x.transpose(axes)
 

@@ -46,7 +46,8 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        self.data: np.ndarray = as_array(data, dtype)
+        self._ctx = None  # the Context of the recorded call that produced this tensor; None for a leaf
+        self.data: np.ndarray = as_array(data, dtype)  # set _ctx first: __del__ runs even if this raises
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad, got dtype {self.data.dtype}"
@@ -56,7 +57,6 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.retain = bool(retain)
         self.name = name
-        self._ctx = None  # the Context of the recorded call that produced this tensor; None for a leaf
 
     @classmethod
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:

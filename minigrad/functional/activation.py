@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.function import Function
-from minigrad.ops import ReLU, Sigmoid, Tanh
+from minigrad.ops import ReLU, Sigmoid, Tanh, _axes
 from minigrad.tensor import Tensor
 
 
@@ -30,6 +30,7 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, axis=-1):
+        _axes("log_softmax", axis, x.ndim)  # a clear error for a bad axis, naming the op
         out = _log_softmax(x, axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -44,6 +45,7 @@ class LogSoftmax(Function):
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis=-1):
+        _axes("softmax", axis, x.ndim)  # a clear error for a bad axis, naming the op
         out = np.exp(_log_softmax(x, axis))
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -67,7 +69,12 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x Wᵀ + b with PyTorch's weight layout (out_features, in_features)."""
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(
-            f"linear: input {x.shape} has {x.shape[-1]} features, weight {weight.shape} expects {weight.shape[-1]}"
+            f"linear: input {x.shape} has {x.shape[-1]} features, "
+            f"weight {weight.shape} expects {weight.shape[-1]}"
+        )
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(
+            f"linear: bias {bias.shape} does not match weight {weight.shape}; expected {weight.shape[:1]}"
         )
     out = x @ weight.T
     return out if bias is None else out + bias
