@@ -475,7 +475,7 @@ def test_check_and_execute_exclude_each_other(repo: Path):
 def test_find_root_walks_up(repo: Path):
     nested = repo / "chapters" / "deep"
     nested.mkdir(parents=True)
-    assert cli.find_root(nested) == repo
+    assert b.find_root(nested) == repo
 
 
 def only_chapter_03(repo: Path) -> None:
@@ -533,14 +533,3 @@ def test_execute_reports_the_failing_notebook(repo: Path):
     write_notebook(repo / "solutions" / "03_gamma.ipynb", [code("raise ValueError('boom')")])
     with pytest.raises(b.BuildError, match=r"(?s)solutions/03_gamma\.ipynb: execution failed.*boom"):
         b.build(repo, execute=True)
-
-
-def test_cli_says_clearly_when_grading_is_missing(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):
-    def missing(name: str):
-        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-
-    monkeypatch.setattr(cli.importlib, "import_module", missing)
-    assert run_cli("grade", "solution.ipynb", "submission.ipynb", "--out", "grades.csv") == 2
-    assert "minigrad/course/grade.py is missing" in capsys.readouterr().err

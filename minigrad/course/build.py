@@ -9,12 +9,14 @@ notebooks; only `build` touches the disk, so `--check` can run the same code wit
 
 from __future__ import annotations
 
+import argparse
 import ast
 import contextlib
 import copy
 import json
 import os
 import re
+import sys
 import textwrap
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -344,10 +346,17 @@ def canonical_widget_ids(nb: NotebookNode) -> NotebookNode:
 
 @contextlib.contextmanager
 def _kernel_environment(root: Path) -> Iterator[None]:
-    """Let kernels import the package under `root` (not some other installed copy), with a fixed hash seed."""
-    saved = {key: os.environ.get(key) for key in ("PYTHONPATH", "PYTHONHASHSEED")}
+    """Let kernels import the package under `root` (not some other installed copy), with a fixed hash seed and
+    one BLAS thread, as the tests run them (see conftest.py)."""
+    fixed = {
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    saved = {key: os.environ.get(key) for key in ("PYTHONPATH", *fixed)}
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), saved["PYTHONPATH"]) if p)
-    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.update(fixed)
     try:
         yield
     finally:
@@ -483,3 +492,63 @@ def build(root: Path, check: bool = False, execute: bool = False) -> list[Path]:
         if not check:
             path.unlink()
     return changed
+
+
+def find_root(start: Path) -> Path:
+    """The repository root: the nearest directory holding `solutions/` and `pyproject.toml`.
+
+    Falls back to the directory containing the `minigrad` package (an editable install's checkout).
+    """
+    for directory in [start, *start.parents]:
+        if (directory / SOLUTIONS).is_dir() and (directory / "pyproject.toml").is_file():
+            return directory
+    return Path(__file__).resolve().parents[2]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--check", action="store_true", help="write nothing; list files that differ and exit 1 if any do"
+    )
+    mode.add_argument(
+        "--execute",
+        action="store_true",
+        help=f"first re-execute every notebook in {SOLUTIONS}/ and save outputs",
+    )
+    parser.add_argument(
+        "--root", type=Path, help="repository root (default: found by walking up from the current directory)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """`minigrad-course build`; returns the exit code."""
+    root = (args.root or find_root(Path.cwd())).resolve()
+    try:
+        changed = build(root, check=args.check, execute=args.execute)
+    except BuildError as error:
+        print(f"minigrad-course build: {error}", file=sys.stderr)
+        return 1
+    for path in changed:
+        relative = path.relative_to(root).as_posix()
+        if args.check:
+            print(relative)
+        else:
+            print(f"{'wrote' if path.exists() else 'removed'} {relative}")
+    if args.check and changed:
+        print(
+            f"minigrad-course build --check: {len(changed)} generated file(s) differ from {SOLUTIONS}/; "
+            "run `minigrad-course build` (never edit generated files by hand)",
+            file=sys.stderr,
+        )
+        return 1
+    if not changed:
+        print("up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    # `python minigrad/course/build.py` needs only this file and nbformat, so it still works when a generated
+    # module is broken and `import minigrad` (which the console script needs) fails.
+    _parser = argparse.ArgumentParser(prog="python minigrad/course/build.py", description=__doc__)
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))
