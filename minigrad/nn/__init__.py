@@ -1,0 +1,35 @@
+"""minigrad.nn: layers as modules that own their parameters (PyTorch's torch.nn)."""
+
+from minigrad.nn import init, utils
+from minigrad.nn.conv import Conv2d
+from minigrad.nn.modules import (
+    CrossEntropyLoss,
+    Linear,
+    Module,
+    MSELoss,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
+from minigrad.nn.pooling import AvgPool2d, Dropout, Flatten, MaxPool2d
+
+__all__ = [
+    "AvgPool2d",
+    "Conv2d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "Linear",
+    "MaxPool2d",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "init",
+    "utils",
+]
