@@ -1,6 +1,6 @@
 """minigrad: a small NumPy autograd and CNN framework, built chapter by chapter in the course notebooks."""
 
-from minigrad import functional
+from minigrad import data, datasets, functional, nn, optim
 from minigrad import ops as _ops  # noqa: F401  (installs sum, reshape, @, exp, ... on Tensor)
 from minigrad.autograd import Tracer, no_grad, tracer
 from minigrad.function import Context, Function
@@ -12,10 +12,14 @@ __all__ = [
     "Function",
     "Tensor",
     "Tracer",
+    "data",
+    "datasets",
     "functional",
     "gradcheck",
+    "nn",
     "no_grad",
     "ones",
+    "optim",
     "randn",
     "tensor",
     "tracer",

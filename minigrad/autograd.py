@@ -1,3 +1,6 @@
+# Generated from solutions/03_tracer.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """The Tracer: records every differentiable call and runs backward over the recording."""
 
 from __future__ import annotations
@@ -10,6 +13,28 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+
+
+def _accumulate(t: Any, g: np.ndarray) -> None:
+    """Add into `t.grad`, always with a fresh array: two tensors must never share a gradient buffer."""
+    if t.grad is None:
+        t.grad = np.array(g, dtype=t.data.dtype)  # np.array copies
+    else:
+        t.grad = t.grad + g
+
+
+def _root_grad(root: Any, grad: Any) -> np.ndarray:
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be left out only for a one-element tensor, got shape {root.shape}; "
+                "pass grad= an array of that shape (or reduce to a scalar first, e.g. .sum())"
+            )
+        return np.ones_like(root.data)
+    g = np.asarray(getattr(grad, "data", grad), dtype=root.data.dtype)
+    if g.shape != root.data.shape:
+        raise RuntimeError(f"backward: grad has shape {g.shape} but the tensor has shape {root.shape}")
+    return g
 
 
 class Tracer:
@@ -119,28 +144,6 @@ class Tracer:
                     heappush(heap, (-producer.seq, producer))
             if not retain_graph:
                 self.release(ctx)
-
-
-def _root_grad(root: Any, grad: Any) -> np.ndarray:
-    if grad is None:
-        if root.data.size != 1:
-            raise RuntimeError(
-                f"backward: grad can be left out only for a one-element tensor, got shape {root.shape}; "
-                "pass grad= an array of that shape (or reduce to a scalar first, e.g. .sum())"
-            )
-        return np.ones_like(root.data)
-    g = np.asarray(getattr(grad, "data", grad), dtype=root.data.dtype)
-    if g.shape != root.data.shape:
-        raise RuntimeError(f"backward: grad has shape {g.shape} but the tensor has shape {root.shape}")
-    return g
-
-
-def _accumulate(t: Any, g: np.ndarray) -> None:
-    """Add into `t.grad`, always with a fresh array: two tensors must never share a gradient buffer."""
-    if t.grad is None:
-        t.grad = np.array(g, dtype=t.data.dtype)  # np.array copies
-    else:
-        t.grad = t.grad + g
 
 
 tracer = Tracer()

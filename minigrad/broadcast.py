@@ -1,3 +1,6 @@
+# Generated from solutions/04_ops.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """Undo broadcasting: a gradient flowing to a broadcast input is summed back to that input's shape."""
 
 from __future__ import annotations

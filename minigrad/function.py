@@ -1,3 +1,6 @@
+# Generated from solutions/02_function.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """Function: one differentiable operation = a forward and its local derivative, side by side."""
 
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# Generated from solutions/02_function.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """Central differences: the ground truth every backward is checked against."""
 
 from __future__ import annotations

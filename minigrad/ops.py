@@ -1,3 +1,6 @@
+# Generated from solutions/04_ops.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """Reductions, shape operations, matmul and elementwise functions, each with its local derivative."""
 
 from __future__ import annotations
@@ -70,6 +73,15 @@ class Max(Function):
         return hit * (_expand(g, ctx.axes, ctx.keepdims) / count)
 
 
+Tensor.sum = lambda self, axis=None, keepdims=False: Sum.apply(self, axis=axis, keepdims=keepdims)
+
+
+Tensor.mean = lambda self, axis=None, keepdims=False: Mean.apply(self, axis=axis, keepdims=keepdims)
+
+
+Tensor.max = lambda self, axis=None, keepdims=False: Max.apply(self, axis=axis, keepdims=keepdims)
+
+
 class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
@@ -118,6 +130,32 @@ class GetItem(Function):
         return gx
 
 
+def _reshape(self: Tensor, *shape: Any) -> Tensor:
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    return Reshape.apply(self, shape=shape)
+
+
+def _transpose(self: Tensor, *axes: Any) -> Tensor:
+    if len(axes) == 1 and isinstance(axes[0], tuple | list):
+        axes = tuple(axes[0])
+    return Transpose.apply(self, axes=axes or None)
+
+
+Tensor.reshape = _reshape
+
+
+Tensor.transpose = _transpose
+
+
+Tensor.T = property(lambda self: Transpose.apply(self))
+
+
+Tensor.__getitem__ = lambda self, index: GetItem.apply(
+    self, index=index.data if isinstance(index, Tensor) else index
+)
+
+
 class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -147,6 +185,20 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             gb = sum_to(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
         return ga, gb
+
+
+def _matmul(self: Tensor, other: Any) -> Tensor:
+    return MatMul.apply(self, lift(other, self, "matmul"))
+
+
+def _rmatmul(self: Tensor, other: Any) -> Tensor:
+    return MatMul.apply(lift(other, self, "matmul"), self)
+
+
+Tensor.__matmul__ = _matmul
+
+
+Tensor.__rmatmul__ = _rmatmul
 
 
 class Exp(Function):
@@ -214,39 +266,16 @@ class Tanh(Function):
         return g * (1 - out * out)
 
 
-def _reshape(self: Tensor, *shape: Any) -> Tensor:
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        shape = tuple(shape[0])
-    return Reshape.apply(self, shape=shape)
-
-
-def _transpose(self: Tensor, *axes: Any) -> Tensor:
-    if len(axes) == 1 and isinstance(axes[0], tuple | list):
-        axes = tuple(axes[0])
-    return Transpose.apply(self, axes=axes or None)
-
-
-def _matmul(self: Tensor, other: Any) -> Tensor:
-    return MatMul.apply(self, lift(other, self, "matmul"))
-
-
-def _rmatmul(self: Tensor, other: Any) -> Tensor:
-    return MatMul.apply(lift(other, self, "matmul"), self)
-
-
-Tensor.sum = lambda self, axis=None, keepdims=False: Sum.apply(self, axis=axis, keepdims=keepdims)
-Tensor.mean = lambda self, axis=None, keepdims=False: Mean.apply(self, axis=axis, keepdims=keepdims)
-Tensor.max = lambda self, axis=None, keepdims=False: Max.apply(self, axis=axis, keepdims=keepdims)
-Tensor.reshape = _reshape
-Tensor.transpose = _transpose
-Tensor.T = property(lambda self: Transpose.apply(self))
-Tensor.__getitem__ = lambda self, index: GetItem.apply(
-    self, index=index.data if isinstance(index, Tensor) else index
-)
-Tensor.__matmul__ = _matmul
-Tensor.__rmatmul__ = _rmatmul
 Tensor.exp = lambda self: Exp.apply(self)
+
+
 Tensor.log = lambda self: Log.apply(self)
+
+
 Tensor.relu = lambda self: ReLU.apply(self)
+
+
 Tensor.sigmoid = lambda self: Sigmoid.apply(self)
+
+
 Tensor.tanh = lambda self: Tanh.apply(self)

@@ -1,3 +1,6 @@
+# Generated from solutions/01_tensor.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """Tensor: an ndarray plus what autograd needs (grad, requires_grad, retain, the call that made it)."""
 
 from __future__ import annotations
@@ -9,26 +12,6 @@ import numpy as np
 from minigrad.autograd import tracer
 
 DEFAULT_DTYPE = np.float32
-
-
-def as_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """Python numbers and lists become float32; NumPy arrays keep their dtype (PyTorch's rule)."""
-    if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, np.ndarray | np.generic):
-        arr = np.asarray(data)
-    else:
-        try:
-            arr = np.asarray(data)
-        except ValueError as e:
-            raise ValueError(f"Tensor: cannot make a tensor from ragged nested lists ({e})") from None
-        if arr.dtype.kind in "biuf":
-            arr = arr.astype(DEFAULT_DTYPE)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"Tensor: data must be numbers, got {type(data).__name__} with dtype {arr.dtype}")
-    if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
-    return arr
 
 
 class Tensor:
@@ -134,6 +117,26 @@ class Tensor:
     def __del__(self) -> None:
         if self._ctx is not None:  # a recorded output is gone: its call leaves the Tracer's pool
             tracer.forget(self._ctx)
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Python numbers and lists become float32; NumPy arrays keep their dtype (PyTorch's rule)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray | np.generic):
+        arr = np.asarray(data)
+    else:
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:
+            raise ValueError(f"Tensor: cannot make a tensor from ragged nested lists ({e})") from None
+        if arr.dtype.kind in "biuf":
+            arr = arr.astype(DEFAULT_DTYPE)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: data must be numbers, got {type(data).__name__} with dtype {arr.dtype}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    return arr
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -1,3 +1,6 @@
+# Generated from solutions/04_ops.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """Activations, softmax and the linear layer as plain functions (used by `nn` and by the losses)."""
 
 from __future__ import annotations

@@ -1,3 +1,6 @@
+# Generated from solutions/04_ops.ipynb by `minigrad-course build` — edit the notebook, not this file.
+
+
 """Losses: cross-entropy fused with log-softmax for stability, and mean squared error."""
 
 from __future__ import annotations
