@@ -7,6 +7,8 @@ over threads (a small matmul took 25× longer under load), and the stored output
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+from minigrad.course.build import ONE_BLAS_THREAD
+
+for _var, _value in ONE_BLAS_THREAD.items():
+    os.environ.setdefault(_var, _value)
 os.environ.setdefault("PYTHONHASHSEED", "0")

@@ -43,6 +43,9 @@ CHAPTER_RE = re.compile(r"\d\d_.*\.ipynb")
 WIDGET_ID_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 WIDGET_REF_RE = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
 
+# One BLAS thread in every kernel the course starts (build --execute, nbval under pytest, the grader): on two
+# shared cores, parallel kernels otherwise fight over threads, and stored outputs are reproduced exactly.
+ONE_BLAS_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 KERNEL_NAME = "python3"
 CELL_TIMEOUT = 600  # seconds per cell when re-executing solutions
 
@@ -348,12 +351,7 @@ def canonical_widget_ids(nb: NotebookNode) -> NotebookNode:
 def _kernel_environment(root: Path) -> Iterator[None]:
     """Let kernels import the package under `root` (not some other installed copy), with a fixed hash seed and
     one BLAS thread, as the tests run them (see conftest.py)."""
-    fixed = {
-        "PYTHONHASHSEED": "0",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    fixed = {"PYTHONHASHSEED": "0", **ONE_BLAS_THREAD}
     saved = {key: os.environ.get(key) for key in ("PYTHONPATH", *fixed)}
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), saved["PYTHONPATH"]) if p)
     os.environ.update(fixed)

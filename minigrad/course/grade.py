@@ -350,8 +350,8 @@ def _child_env() -> dict[str, str]:
     """
     env = dict(os.environ, PYTHONHASHSEED="0", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     env.pop("PYTEST_ADDOPTS", None)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(var, "1")
+    for var, value in build.ONE_BLAS_THREAD.items():
+        env.setdefault(var, value)
     root = str(Path(__file__).resolve().parents[2])  # the folder holding the minigrad package
     if root not in {*site.getsitepackages(), site.getusersitepackages()}:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
