@@ -314,7 +314,21 @@ def test_canonical_widget_ids_do_not_depend_on_the_random_ids():
         "state"
     ]
     assert state[f"{1:032x}"]["state"] == {"layout": f"IPY_MODEL_{2:032x}", "style": f"IPY_MODEL_{3:032x}"}
-    assert state[f"{4:032x}"]["state"] == {"value": 0}
+    assert len(state) == 3, "a model no output shows (a finished progress bar, say) is not stored"
+
+
+def test_variable_outputs_are_not_stored_and_their_widgets_are_dropped():
+    nb = widget_notebook(
+        {name: f"{i:x}" * 32 for name, i in zip(["s", "layout", "style", "hidden"], range(4))}
+    )
+    timing = code("print(time.time())\n", executed=True, tags=(b.IGNORE_OUTPUT_TAG,))
+    marked = code("# NBVAL_IGNORE_OUTPUT\nprint(time.time())\n", executed=True)
+    nb.cells += [timing, marked]
+    nb.cells[1].metadata["tags"] = [b.IGNORE_OUTPUT_TAG]  # the cell that displays the slider
+    stored = b.canonical_widget_ids(b.drop_variable_outputs(nb))
+    assert [cell.outputs for cell in stored.cells[1:]] == [[], [], []]
+    assert [cell.execution_count for cell in stored.cells[2:]] == [3, 3]
+    assert "widgets" not in stored.metadata
 
 
 # --- the build on disk -----------------------------------------------------------------------------------
@@ -507,6 +521,19 @@ def test_execute_saves_deterministic_outputs(repo: Path):
     assert "execution" not in nb.cells[1].metadata
     assert b.build(repo, execute=True) == []
     assert snapshot(repo) == executed
+
+
+@pytest.mark.slow
+def test_execute_runs_only_the_chapters_asked_for(repo: Path):
+    before = b.read_notebook(repo / "solutions" / "01_alpha.ipynb")
+    write_notebook(repo / "solutions" / "02_beta.ipynb", [code("print(6 * 7)")])
+    changed = {p.relative_to(repo).as_posix() for p in b.build(repo, execute=True, chapters=["02"])}
+    assert "solutions/01_alpha.ipynb" not in changed
+    assert b.read_notebook(repo / "solutions" / "01_alpha.ipynb") == before
+    assert b.read_notebook(repo / "solutions" / "02_beta.ipynb").cells[0].outputs[0].text == "42\n"
+    with pytest.raises(b.BuildError, match="names no notebook"):
+        b.build(repo, execute=True, chapters=["07"])
+    assert run_cli("build", "--chapter", "02", "--root", str(repo)) == 2
 
 
 def test_real_repository_is_up_to_date():

@@ -315,13 +315,39 @@ def read_notebook(path: Path) -> NotebookNode:
 # --- execution ------------------------------------------------------------------------------------------
 
 
+IGNORE_OUTPUT_TAG = "nbval-ignore-output"
+IGNORE_OUTPUT_MARKERS = ("# NBVAL_IGNORE_OUTPUT", "# PYTEST_VALIDATE_IGNORE_OUTPUT")
+
+
+def has_variable_output(cell: NotebookNode) -> bool:
+    """A code cell whose output nbval does not compare (tag or comment marker): a timing, a progress bar."""
+    if cell.cell_type != "code":
+        return False
+    if IGNORE_OUTPUT_TAG in cell.get("metadata", {}).get("tags", []):
+        return True
+    return any(line.strip() in IGNORE_OUTPUT_MARKERS for line in cell.source.split("\n"))
+
+
+def drop_variable_outputs(nb: NotebookNode) -> NotebookNode:
+    """Store nothing for cells marked as having variable output (the execution count stays).
+
+    Why: their text changes on every run (timings, progress-bar rates), so storing it would churn the diff
+    and show a reader numbers from some other machine; nbval does not compare them anyway.
+    """
+    for cell in nb.cells:
+        if has_variable_output(cell):
+            cell.outputs = []
+    return nb
+
+
 def canonical_widget_ids(nb: NotebookNode) -> NotebookNode:
-    """Replace the random widget model ids by ids numbered in a deterministic order.
+    """Keep the state of the widgets the stored outputs show, with ids numbered in a deterministic order.
 
     Why: ipywidgets names every model with a fresh uuid4, so re-executing a notebook with widgets would
     change the file every time even when nothing else did. The order must not depend on the ids themselves:
     displayed widgets in cell order, each followed by the models its state refers to (attributes in name
-    order), then any other model in the order the kernel created it.
+    order). Models no stored output shows (a progress bar in a cell whose output is not stored, a widget
+    that was replaced) are dropped: their state would only carry stale text.
     """
     state = (
         nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
@@ -335,14 +361,21 @@ def canonical_widget_ids(nb: NotebookNode) -> NotebookNode:
     mapping: dict[str, str] = {}
 
     def visit(model_id: str | None) -> None:
-        if model_id is None or model_id in mapping:
+        if model_id is None or model_id in mapping or model_id not in state:
             return
         mapping[model_id] = f"{len(mapping) + 1:032x}"
-        for reference in WIDGET_REF_RE.findall(json.dumps(state.get(model_id, {}), sort_keys=True)):
+        for reference in WIDGET_REF_RE.findall(json.dumps(state[model_id], sort_keys=True)):
             visit(reference)
 
-    for model_id in [*displayed, *state]:
+    for model_id in displayed:
         visit(model_id)
+    nb = copy.deepcopy(nb)
+    if "widgets" in nb.metadata:
+        kept = {model_id: state[model_id] for model_id in mapping}
+        if kept:
+            nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"] = kept
+        else:
+            del nb.metadata["widgets"]
     text = WIDGET_ID_RE.sub(lambda m: mapping.get(m.group(), m.group()), dumps_notebook(nb))
     return nbformat.reads(text, as_version=4)
 
@@ -383,7 +416,7 @@ def execute_notebook(nb: NotebookNode, cwd: Path, name: str = "notebook") -> Not
         client.execute()
     except (CellExecutionError, CellTimeoutError) as error:
         raise BuildError(f"{name}: execution failed:\n{error}") from error
-    return canonical_widget_ids(executed)
+    return canonical_widget_ids(drop_variable_outputs(executed))
 
 
 # --- the build ------------------------------------------------------------------------------------------
@@ -457,33 +490,54 @@ def _stale(root: Path, expected: Mapping[Path, str]) -> list[Path]:
     return modules + chapters
 
 
-def build(root: Path, check: bool = False, execute: bool = False) -> list[Path]:
+def select_chapters(paths: list[Path], selectors: list[str]) -> list[Path]:
+    """The solution notebooks named by `selectors`: '03', '03_tracer', '03_tracer.ipynb' or a path to one."""
+    chosen = []
+    for selector in selectors:
+        name = Path(selector).name
+        matches = [p for p in paths if name in (p.name, p.stem) or p.name.split("_", 1)[0] == name]
+        if not matches:
+            known = ", ".join(p.stem for p in paths)
+            raise BuildError(f"--chapter {selector!r} names no notebook in {SOLUTIONS}/ (there are: {known})")
+        chosen += [p for p in matches if p not in chosen]
+    return sorted(chosen)
+
+
+def build(
+    root: Path, check: bool = False, execute: bool = False, chapters: list[str] | None = None
+) -> list[Path]:
     """Regenerate modules and chapters under `root`; return the paths that changed (or, with check, drifted).
 
     With `execute`, the generated modules are brought up to date first (later chapters import them), then
-    every solution is re-executed in chapter order and saved with its new outputs.
+    the solutions are re-executed in chapter order (only those `chapters` names, if given) and saved with
+    their new outputs.
     """
     root = Path(root).resolve()
     if check and execute:
         raise ValueError("check and execute exclude each other: --check never writes")
+    if chapters and not execute:
+        raise ValueError("chapters selects what --execute runs; without --execute everything is regenerated")
     solution_dir = root / SOLUTIONS
     if not solution_dir.is_dir():
         raise BuildError(f"no {SOLUTIONS}/ directory under {root}: is this the repository root?")
     paths = sorted(solution_dir.glob("*.ipynb"))
     notebooks = {f"{SOLUTIONS}/{path.name}": read_notebook(path) for path in paths}
+    to_execute = select_chapters(paths, chapters) if chapters else paths
     # Everything is generated, so every notebook validated, before anything is executed or written.
     modules = _module_files(root, export_modules(notebooks))
-    chapters = _chapter_files(root, notebooks)
+    chapter_files = _chapter_files(root, notebooks)
 
     changed: list[Path] = []
     if execute:
         changed += _sync(modules, check=False)
         with _kernel_environment(root):
             for path, name in zip(paths, list(notebooks), strict=True):
+                if path not in to_execute:
+                    continue
                 notebooks[name] = execute_notebook(notebooks[name], solution_dir, name)
                 changed += _sync({path: dumps_notebook(notebooks[name])}, check=False)
-        chapters = _chapter_files(root, notebooks)  # execution updates notebook metadata (language_info)
-    expected = {**modules, **chapters}
+        chapter_files = _chapter_files(root, notebooks)  # execution updates notebook metadata (language_info)
+    expected = {**modules, **chapter_files}
     changed += [path for path in _sync(expected, check) if path not in changed]
     for path in _stale(root, expected):
         changed.append(path)
@@ -511,7 +565,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument(
         "--execute",
         action="store_true",
-        help=f"first re-execute every notebook in {SOLUTIONS}/ and save outputs",
+        help=f"first re-execute the notebooks in {SOLUTIONS}/ and save their outputs",
+    )
+    parser.add_argument(
+        "--chapter",
+        action="append",
+        metavar="NN",
+        help="with --execute: re-execute only this chapter ('03', '03_tracer' or a path; repeatable); "
+        "everything generated is still brought up to date",
     )
     parser.add_argument(
         "--root", type=Path, help="repository root (default: found by walking up from the current directory)"
@@ -521,8 +582,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """`minigrad-course build`; returns the exit code."""
     root = (args.root or find_root(Path.cwd())).resolve()
+    if args.chapter and not args.execute:
+        print("minigrad-course build: --chapter needs --execute (it selects what runs)", file=sys.stderr)
+        return 2
     try:
-        changed = build(root, check=args.check, execute=args.execute)
+        changed = build(root, check=args.check, execute=args.execute, chapters=args.chapter)
     except BuildError as error:
         print(f"minigrad-course build: {error}", file=sys.stderr)
         return 1

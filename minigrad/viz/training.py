@@ -103,8 +103,14 @@ class TrainingMonitor(W.VBox):
             self._draw_time = self._last_draw - now
 
     def close(self) -> None:
-        """Final redraw (always) and close the progress bar."""
+        """Final redraw (always) and close the progress bar, which then shows counts and metrics only.
+
+        Why: a finished bar's rate and elapsed time differ on every run; left in the saved widget state they
+        would change a re-executed notebook each time (and tell a reader nothing about their own machine).
+        """
         self.draw()
+        self.bar.bar_format = "{l_bar}{bar}| {n_fmt}/{total_fmt}{postfix}"
+        self.bar.refresh()
         self.bar.close()
 
     def warnings(self) -> list[str]:
