@@ -30,6 +30,7 @@ def test_every_solution_has_a_chapter() -> None:
     assert [p.name for p in CHAPTERS] == solutions
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_untouched_chapter_fails_every_check_through_its_stubs(chapter: Path, tmp_path: Path) -> None:
     cells = _code_cells(chapter)
