@@ -101,7 +101,7 @@ class Chapter:
     checks: list[Check]
     setting: Setting
     secrets: feedback.Secrets
-    protected: list[str] = field(default_factory=list)  # names instructor cells import (check helpers, np)
+    protected: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # check helpers, np, ...
     allowed_modules: list[str] = field(default_factory=list)
     graded_names: list[str] = field(default_factory=list)
 
@@ -138,7 +138,7 @@ class Chapter:
             checks=checks,
             setting=Setting(box, stubs=stubs, seccomp_file=seccomp_file),
             secrets=feedback.Secrets(notebook.hidden_test_lines(solution), visible),
-            protected=[name for name, _, _ in scan.protected_names(sources)],
+            protected={name: (module, attr) for name, module, attr in scan.protected_names(sources)},
             allowed_modules=[m for s in [*sources, *answers] for _, m, _ in scan.imported_names(s)],
             graded_names=[n for s in answers for n in live.defined_names(_plain(s))],
         )

@@ -62,7 +62,7 @@ class Guard:
         import minigrad.course.live  # noqa: F401
 
         self.shell = get_ipython()
-        self.trusted = tuple(os.path.join(os.path.realpath(d), "") for d in trusted_dirs)
+        self.trusted_dirs = tuple(os.path.join(os.path.realpath(d), "") for d in trusted_dirs)
         self.modules = {name: sys.modules[name] for name in PROTECTED_MODULES}
         self.dicts = {name: dict(vars(self.modules[name])) for name in FROZEN_MODULES}
         classes = [minigrad.course.checks.CheckFailed]
@@ -78,7 +78,7 @@ class Guard:
     # --- what counts as the instructor's or the library's code ---------------------------------------------
 
     def _trusted_file(self, filename: str | None) -> bool:
-        return bool(filename) and os.path.realpath(filename).startswith(self.trusted)
+        return bool(filename) and os.path.realpath(filename).startswith(self.trusted_dirs)
 
     def trusted(self, obj: Any) -> bool:
         """Code from installed files (IPython, matplotlib, the minigrad package), not from a notebook cell."""
@@ -194,7 +194,7 @@ class Guard:
             try:
                 action()
             except Exception as error:  # a half-restored kernel must still report, never crash the grader
-                findings.append(f"could not restore {what} ({type(error).__name__})")
+                findings.append(f"could not restore {what} ({type(error).__name__}: {error})")
 
         attempt("sys.modules", lambda: self._restore_modules(findings))
         attempt("module dictionaries", lambda: self._restore_dicts(findings))

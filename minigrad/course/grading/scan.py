@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator
 # instructor's notebook imports itself).
 ORDINARY_MODULES = frozenset(
     "__future__ abc array bisect cmath collections contextlib copy dataclasses enum functools heapq "
-    "itertools math numbers numpy operator random statistics string textwrap typing warnings weakref".split()
+    "itertools math numbers numpy operator random statistics string textwrap time typing warnings "
+    "weakref".split()
 )
 SUSPICIOUS_CALLS = {
     "get_ipython": "uses get_ipython",
@@ -77,6 +78,13 @@ def _top_level(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _top_level(handler.body)
 
 
+def _from_import(node: ast.AST) -> bool:
+    """An absolute `from module import ...` that binds names (`from __future__` binds nothing we care for)."""
+    if not isinstance(node, ast.ImportFrom) or node.level:
+        return False
+    return bool(node.module) and node.module != "__future__"
+
+
 def imported_names(source: str) -> list[tuple[str, str, str | None]]:
     """(name bound, module, attribute or None) for each top-level import in a cell.
 
@@ -94,7 +102,7 @@ def imported_names(source: str) -> list[tuple[str, str, str | None]]:
                 else:
                     top = alias.name.split(".")[0]
                     found.append((top, top, None))
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif _from_import(node):
             found += [(a.asname or a.name, node.module, a.name) for a in node.names if a.name != "*"]
     return found
 
@@ -137,7 +145,7 @@ def _dotted(node: ast.expr) -> str | None:
 
 def answer_findings(
     source: str,
-    protected: Iterable[str],
+    protected: dict[str, tuple[str, str | None]],
     allowed_modules: Iterable[str],
     graded_modules: Iterable[str],
     graded_names: Iterable[str],
@@ -146,7 +154,6 @@ def answer_findings(
     tree = parse(source)
     if tree is None:
         return []
-    protected = set(protected)
     allowed = ORDINARY_MODULES | {m.split(".")[0] for m in allowed_modules}
     graded = {f"minigrad.{m}" for m in graded_modules}
     graded_names = set(graded_names)
@@ -158,20 +165,24 @@ def answer_findings(
         elif module.split(".")[0] not in allowed and module.split(".")[0] != "minigrad":
             found.append(f"imports {module}")
 
+    def check_rebinding(name: str, module: str, attribute: str | None) -> None:
+        if name in protected and protected[name] != (module, attribute):
+            found.append(f"redefines {name}")
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 check_import(alias.name)
-                if (alias.asname or alias.name.split(".")[0]) in protected:
-                    found.append(f"redefines {alias.asname or alias.name.split('.')[0]}")
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                if alias.asname:
+                    check_rebinding(alias.asname, alias.name, None)
+                else:
+                    check_rebinding(alias.name.split(".")[0], alias.name.split(".")[0], None)
+        elif _from_import(node):
             check_import(node.module)
             for alias in node.names:
-                bound = alias.asname or alias.name
                 if f"{node.module}.{alias.name}" in graded:
                     found.append(f"imports {node.module}.{alias.name}, the module this chapter builds")
-                if bound in protected and not node.module.startswith("minigrad.course"):
-                    found.append(f"redefines {bound}")
+                check_rebinding(alias.asname or alias.name, node.module, alias.name)
         elif (
             isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in protected
         ):
