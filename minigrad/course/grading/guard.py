@@ -176,7 +176,9 @@ class Guard:
                     (shell, "builtin_trap"),
                 ],
             },
-            "values": {(owner, name): getattr(owner, name, MISSING) for owner, name in self._object_slots()},
+        }
+        self.ipython["values"] = {
+            (owner, name): getattr(owner, name, MISSING) for owner, name in self._object_slots()
         }
         self.callbacks = {event: list(shell.events.callbacks.get(event, [])) for event in TRACKED_EVENTS}
         self.threads |= set(threading.enumerate())
