@@ -130,9 +130,10 @@ except OSError:
 """
 SLEEPER = """
 import subprocess
+import sys
 
 try:
-    subprocess.Popen(["sleep", "240", "{token}"], start_new_session=True)
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(240)  # {token}"], start_new_session=1)
 except OSError:
     pass
 """
