@@ -143,7 +143,11 @@ def merge_rows(
 ) -> list[dict[str, str]]:
     """Rows of this run replace rows of the same submission; with a roster, absent students get a row."""
     rows = {row["submission"]: row for row in old}
-    rows.update({row["submission"]: row for row in new})
+    for row in new:
+        previous = rows.get(row["submission"], {})
+        for column in ROSTER_COLUMNS:  # a re-graded row keeps the ids an earlier run gave it
+            row[column] = row.get(column) or previous.get(column, "")
+        rows[row["submission"]] = row
     if roster:
         matched = match_roster(rows, roster)
         for name, student in matched.items():
@@ -222,20 +226,23 @@ def write_canvas(
 
 
 def exercise_summary(checks: list[Check], results: list[Result]) -> str:
-    """Per exercise: mean points, how many passed, and the most common first line of a failure."""
-    lines = ["exercise                          mean    passed  most common failure", "-" * 100]
+    """Per check: points, mean points earned, how many passed, and the most common first line of a failure."""
     graded = [r for r in results if r.checks]
+    width = max([len("check"), *(len(c.grade_id) for c in checks)])
+    lines = [f"{'check':<{width}}  points  mean  passed  most common failure", "-" * (width + 60)]
     for check in checks:
         outcomes = [next(c for c in r.checks if c.check.grade_id == check.grade_id) for r in graded]
         passed = sum(o.passed for o in outcomes)
         mean = sum(o.earned for o in outcomes) / len(outcomes) if outcomes else 0.0
         failures = Counter(
-            cap(o.message.split("\n", 1)[0], 60) for o in outcomes if not o.passed and o.message
+            cap(o.message.split("\n", 1)[0], 70) for o in outcomes if not o.passed and o.message
         )
         common = failures.most_common(1)
         worst = f"{common[0][0]} ({common[0][1]}×)" if common else "—"
-        label = f"{check.label[:24]:<24} [{_number(check.points)}]"
-        lines.append(f"{label:<32}  {mean:4.2f}  {passed:>3}/{len(outcomes):<3}  {worst}")
+        counts = f"{passed}/{len(outcomes)}"
+        lines.append(
+            f"{check.grade_id:<{width}}  {_number(check.points):>6}  {mean:4.2f}  {counts:>6}  {worst}"
+        )
     return "\n".join(lines)
 
 

@@ -344,6 +344,10 @@ def install(config_json: str) -> str:
     import builtins
 
     setattr(builtins, config["handle"], sys.modules[__name__])
+    if config.get("live"):  # graded against stubs: answers must replace them, as `live.enable()` makes them
+        import minigrad.course.live
+
+        minigrad.course.live.enable()
     _GUARD = Guard(config["trusted_dirs"])
     return json.dumps({"nonce": config["nonce"], "findings": []})
 

@@ -4,9 +4,10 @@ Issue 9: a submission whose answers merely import the reference (`from minigrad.
 not get the reference's marks. The grader writes, per submission, the modules the graded notebook exports as
 the student copy has them (solution regions replaced by `raise NotImplementedError(...)`), built by the same
 functions as `minigrad-course build`, into an overlay folder that the kernel imports first
-(`MINIGRAD_OVERLAY`, see minigrad/_overlay.py). Every other chapter's modules stay the reference. The chapter
-calls `live.enable()` in its first cell, so each answer cell that runs replaces its stub in the package live,
-exactly as in the student's own notebook.
+(`MINIGRAD_OVERLAY`, see minigrad/_overlay.py). Every other chapter's modules stay the reference. Each answer
+cell that runs replaces its stub in the package live, as in the student's own notebook: chapters call
+`live.enable()` in their first cell, and the grader's guard calls it too before the first cell (it is
+idempotent), so a chapter that forgot it does not grade its honest students against stubs.
 """
 
 from __future__ import annotations

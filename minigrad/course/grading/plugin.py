@@ -153,6 +153,7 @@ class GradingSession:
         try:
             if not self.installed:
                 config = {"trusted_dirs": self.guard["trusted_dirs"], "handle": self.guard["handle"]}
+                config["live"] = bool(self.guard.get("live"))
                 self._call(kernel, f"__import__({GUARD_MODULE!r}, fromlist=['install']).install", config)
                 self.installed = True
             if role == "answer" and not self.snapshotted:

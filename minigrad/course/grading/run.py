@@ -251,6 +251,7 @@ def run_notebook(nb: NotebookNode, limits: Limits, setting: Setting, workroot: P
             config["guard"] = {
                 "trusted_dirs": trusted_dirs(),
                 "handle": f"__minigrad_guard_{secrets.token_hex(6)}",
+                "live": setting.grading and bool(setting.stubs),
             }
         (work / CONFIG).write_text(json.dumps(config, indent=1))
         command = [
