@@ -131,3 +131,17 @@ def test_the_kernel_sees_only_the_package_not_the_checkout(tmp_path: Path) -> No
     assert binds[str(package / "autograd.py")] == str(stub)
     assert str(package.parent) not in binds  # the repository (solutions/, .git) is not shown
     assert "--unshare-all" in args and "--die-with-parent" in args and "--clearenv" in args
+
+
+def test_a_stubbed_modules_bytecode_is_masked_too(tmp_path: Path) -> None:
+    package = tmp_path / "minigrad"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "autograd.py").write_text("reference = True\n")
+    (package / "__pycache__" / "autograd.cpython-311.pyc").write_bytes(b"compiled reference")
+    (package / "__pycache__" / "tensor.cpython-311.pyc").write_bytes(b"another chapter")
+    stub = tmp_path / "stub.py"
+    masks = sandbox.package_masks(package, {"autograd": stub})
+    assert masks == {
+        package / "autograd.py": stub,
+        package / "__pycache__" / "autograd.cpython-311.pyc": Path("/dev/null"),
+    }
