@@ -301,6 +301,19 @@ def test_check_reports_whole_failure_messages(tmp_path: Path) -> None:
     assert "0 of 3 checks pass (0/6 points)" in out
 
 
+def test_check_says_first_when_a_tool_is_missing(tmp_path: Path, monkeypatch, capsys) -> None:
+    path = write(student_notebook(), tmp_path / "toy.ipynb")
+    monkeypatch.setattr(grader.run, "missing_tools", lambda: ["nbval"])
+    parser = argparse.ArgumentParser()
+    commands.register(parser.add_subparsers())
+    args = parser.parse_args(["check", str(path)])
+    assert args.func(args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # no FAIL line per check: the one reason comes first, and alone
+    assert err.startswith("minigrad-course check needs nbval, which is not installed in this Python")
+    assert "pip install -e ." in err
+
+
 def test_check_refuses_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
     path = tmp_path / "toy.ipynb"
     path.write_text("{ broken")
