@@ -259,7 +259,7 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
         notebooks[name] = nb if nb is not None else submission(solution, answers)
         expected[name] = {"points": points, "flags": list(flags), "notes": list(notes)}
 
-    for i in range(3):
+    for i in range(4):
         add(f"honest_{i}", honest, full)
     debug = {
         **honest,
@@ -292,9 +292,26 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
         nb=relabelled,
     )
 
+    wrong_then_right = submission(solution, mistaken(honest, "ascending_order"))
+    index = next(
+        i for i, c in enumerate(wrong_then_right.cells) if cell_meta(c).get("grade_id") == "ch03-order"
+    )
+    fixed = copy.deepcopy(wrong_then_right.cells[index])
+    fixed.id, fixed.source = "fixed-cell", honest["ch03-order"]
+    wrong_then_right.cells.insert(index + 1, fixed)
+    add("anomaly_wrong_then_right", {}, full, notes=["2 answer cells for ch03-order"], nb=wrong_then_right)
+    weakened = submission(solution, mistaken(honest, "pending_overwrite"))
+    for cell in weakened.cells:
+        if cell_meta(cell).get("role") == "test":
+            cell.source = f'print("ok {cell_meta(cell)["grade_id"]}")'
+    weakened.cells = [c for c in weakened.cells if cell_meta(c).get("grade_id") != "ch03-no-grad"
+                      or cell_meta(c).get("role") == "answer"]  # fmt: skip
+    deleted = ["check cells deleted (ch03-no-grad)"]
+    add("anomaly_weakened_checks", {}, {**full, "ch03-backward": 0}, notes=deleted, nb=weakened)
     for name, (gid, _, _) in MISTAKES.items():
         lost = dict.fromkeys(GIDS, 0) if name == "crashes" else {gid: 0}  # a dead kernel runs nothing more
-        add(f"mistake_{name}", mistaken(honest, name), {**full, **lost})
+        flags = ["imports os"] if name == "crashes" else []  # os._exit needs os: flagged for review
+        add(f"mistake_{name}", mistaken(honest, name), {**full, **lost}, flags)
 
     def attack(name, code, mistake=None, flags=(), points=None, fill=False):
         answers = mistaken(honest, mistake) if mistake else dict(honest)
@@ -392,10 +409,8 @@ def main() -> int:
             text = (gradebook.parent / "gradebook_feedback" / f"{name}.md").read_text()
             if secrets.leaks(text):
                 problems.append("feedback quotes a hidden test")
-            if name.startswith("mistake_") and problems == [problems[0]] and got != want["points"]:
-                problems = [
-                    f"check strength: {problems[0]}"
-                ]  # what the chapter's checks catch, not the grader
+            if name.startswith("mistake_") and problems and all(p.startswith("points") for p in problems):
+                problems = [f"check strength: {problems[0]}"]  # the chapter's checks, not the grader
             else:
                 failures += [f"{name}: {p}" for p in problems]
             outcome = row["status"] + (f" | notes: {row['notes']}" if row["notes"] else "")

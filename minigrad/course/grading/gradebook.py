@@ -17,12 +17,13 @@ import csv
 import datetime
 import hashlib
 import json
+import textwrap
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from minigrad.course.grading.feedback import _number, cap
+from minigrad.course.grading.feedback import _number
 from minigrad.course.grading.notebook import Check, GradeError
 from minigrad.course.grading.scoring import Result
 
@@ -235,7 +236,9 @@ def exercise_summary(checks: list[Check], results: list[Result]) -> str:
         passed = sum(o.passed for o in outcomes)
         mean = sum(o.earned for o in outcomes) / len(outcomes) if outcomes else 0.0
         failures = Counter(
-            cap(o.message.split("\n", 1)[0], 70) for o in outcomes if not o.passed and o.message
+            textwrap.shorten(o.message.split("\n", 1)[0], 72, placeholder=" …")
+            for o in outcomes
+            if not o.passed and o.message
         )
         common = failures.most_common(1)
         worst = f"{common[0][0]} ({common[0][1]}×)" if common else "—"
