@@ -466,7 +466,7 @@ class GraphViewer(W.VBox):
         g = self.graph
         s = self.shown(nid)
         if s is None:
-            return "a tensor outside this view"
+            return "(not in this view)"
         n = g.nodes[s]
         if s == nid or n.kind == "copy":
             label = g.nodes[nid].label

@@ -95,7 +95,8 @@ class View:
         if n.kind == "group":
             grp = g.groups[nid]
             out = g.nodes[grp.output]
-            ls = [f"▸ {n.label}", f"{len(grp.calls)} calls → {shape_text(out.shape)}"]
+            calls = f"{len(grp.calls)} call" + ("s" if len(grp.calls) > 1 else "")
+            ls = [f"▸ {n.label}", f"{calls} → {shape_text(out.shape)}"]
             if out.obj.requires_grad:
                 ls.append(self.hist.grad_text(grp.output, k))
             return ls
