@@ -7,8 +7,9 @@
 monitor  TrainingMonitor overhead on chapter 08's LeNet-5 (batch 64, SGD with momentum, 100 steps, update()
          with loss, accuracy and model as the chapter calls it) and on chapter 05's spiral MLP (2-64-64-3,
          1000 full-batch steps, update() with loss and model). Every run is a fresh kernel; with and without
-         the monitor alternate (and swap who goes first every round). Reported: best/best and the median of
-         the per-round ratios of the loop's wall time; the goal is an overhead under 10 %.
+         the monitor alternate (and swap who goes first every round). Reported: the time spent inside
+         update() and close() as a share of the training time of the same run (robust to a busy machine),
+         and between runs best/best and the median of the per-round ratios; the goal is under 10 %.
 graph    GraphViewer in a kernel: build time of a LeNet-5 loss (grouped by layer) and of a 302-call unrolled
          recurrence (goal < 1 s), the kernel-side time of every backward step (goal < 150 ms; the browser
          side is measured by tests/browser), and the size of a step's patch against the full SVG.
@@ -71,6 +72,7 @@ LOOP = {
     "lenet": """
 losses = []
 {make}
+t_mon = 0.0
 t0 = time.perf_counter()
 while len(losses) < STEPS:
     for xb, yb in loader:
@@ -81,21 +83,30 @@ while len(losses) < STEPS:
         optimizer.step()
         losses.append(loss.item())
         batch_acc = float((logits.data.argmax(axis=1) == np.asarray(yb)).mean())
+        t1 = time.perf_counter()
         {update}(len(losses), loss=losses[-1], acc=batch_acc, model=model)
+        t_mon += time.perf_counter() - t1
         if len(losses) == STEPS:
             break
+t1 = time.perf_counter()
 {close}
-print("RESULT", time.perf_counter() - t0)
+t_mon += time.perf_counter() - t1
+print("RESULT", time.perf_counter() - t0, t_mon)
 """,
     "spiral": """
 losses = []
 {make}
+t_mon = 0.0
 t0 = time.perf_counter()
 for step in range(STEPS):
     losses.append(train_step(model, loss_fn, inputs, y, lr=0.5))
+    t1 = time.perf_counter()
     {update}(step, loss=losses[-1], model=model)
+    t_mon += time.perf_counter() - t1
+t1 = time.perf_counter()
 {close}
-print("RESULT", time.perf_counter() - t0)
+t_mon += time.perf_counter() - t1
+print("RESULT", time.perf_counter() - t0, t_mon)
 """,
 }
 
@@ -174,7 +185,8 @@ def run_kernel(code: str) -> str:
     raise RuntimeError(f"no RESULT in the kernel's output:\n{text[-2000:]}")
 
 
-def monitor_run(workload: str, with_monitor: bool) -> float:
+def monitor_run(workload: str, with_monitor: bool) -> tuple[float, float]:
+    """(wall time of the loop, time spent inside the monitor's update() and close())"""
     if with_monitor:
         make = (
             "from minigrad.viz import TrainingMonitor\n"
@@ -183,27 +195,34 @@ def monitor_run(workload: str, with_monitor: bool) -> float:
         fill = {"make": make, "update": "monitor.update", "close": "monitor.close()"}
     else:
         fill = {"make": "", "update": "(lambda *a, **k: None)", "close": ""}
-    return float(run_kernel(SETUP[workload] + LOOP[workload].format(**fill)))
+    total, inside = run_kernel(SETUP[workload] + LOOP[workload].format(**fill)).split()
+    return float(total), float(inside)
 
 
 def bench_monitor(rounds: int) -> None:
     for workload in ("lenet", "spiral"):
-        ratios, best = [], {True: float("inf"), False: float("inf")}
+        ratios, shares, best = [], [], {True: float("inf"), False: float("inf")}
         for r in range(rounds):
             order = (False, True) if r % 2 == 0 else (True, False)
-            t = {mode: monitor_run(workload, mode) for mode in order}
+            runs = {mode: monitor_run(workload, mode) for mode in order}
+            t = {mode: v[0] for mode, v in runs.items()}
+            inside = runs[True][1]
+            shares.append(inside / (t[True] - inside))  # in one run: the monitor's time / the training's
             for mode in t:
                 best[mode] = min(best[mode], t[mode])
             ratios.append(t[True] / t[False])
             print(
                 f"  {workload} round {r + 1}: without {t[False]:.3f} s, with {t[True]:.3f} s "
-                f"({100 * (ratios[-1] - 1):+.1f} %)",
+                f"({100 * (ratios[-1] - 1):+.1f} %); inside the monitor {inside:.3f} s = "
+                f"{100 * shares[-1]:.1f} % of the training time",
                 flush=True,
             )
         bb, med = 100 * (best[True] / best[False] - 1), 100 * (statistics.median(ratios) - 1)
         print(
-            f"monitor on {workload}: without {best[False]:.3f} s, with {best[True]:.3f} s; overhead "
-            f"best/best {bb:+.1f} %, median {med:+.1f} % (goal < 10 %)",
+            f"monitor on {workload}: time inside the monitor, median {100 * statistics.median(shares):.1f} % "
+            f"(max {100 * max(shares):.1f} %) of the training time in the same run (goal < 10 %); "
+            f"between runs: without {best[False]:.3f} s, with {best[True]:.3f} s, best/best {bb:+.1f} %, "
+            f"median {med:+.1f} %",
             flush=True,
         )
 
