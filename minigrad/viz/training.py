@@ -217,9 +217,10 @@ class TrainingMonitor(W.VBox):
             Series(name, np.asarray(st, float), np.asarray(v, float), PALETTE[i % len(PALETTE)], 1.5)
             for i, (name, (st, v)) in enumerate(self.norms.items())
         ]
-        allv = [v for s in norms for v in s.y if v > 0 and np.isfinite(v)]
-        lo = math.log10(min(min(allv, default=1e-3), VANISHING * 0.1))
-        hi = math.log10(max(max(allv, default=1.0), EXPLODING * 10))
+        allv = np.concatenate([s.y for s in norms]) if norms else np.zeros(0)
+        allv = allv[np.isfinite(allv) & (allv > 0)]
+        lo = math.log10(min(float(allv.min()) if allv.size else 1e-3, VANISHING * 0.1))
+        hi = math.log10(max(float(allv.max()) if allv.size else 1.0, EXPLODING * 10))
         out.append(
             panel(
                 norms,
