@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-OVERLAY = "MINIGRAD_OVERLAY"  # the same name as minigrad._overlay.ENV, which cannot be imported before this runs
+OVERLAY = "MINIGRAD_OVERLAY"  # minigrad._overlay.ENV, which cannot be imported before this runs
 
 
 def main(argv: list[str] | None = None) -> int:
