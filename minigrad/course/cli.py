@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from minigrad.course import build, grade, student
+from minigrad.course import build, grade, student, testing
 from minigrad.course.build import SOLUTIONS
 
 
@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.set_defaults(func=build.run)
     grade.register(subparsers)
     student.register(subparsers)
+    testing.register(subparsers)
     args = parser.parse_args(argv)
     return args.func(args)
 
