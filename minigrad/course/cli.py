@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from minigrad.course import build, grade, student, testing
+from minigrad.course import build, grade, release, student, testing
 from minigrad.course.build import SOLUTIONS
 
 
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.register(subparsers)
     student.register(subparsers)
     testing.register(subparsers)
+    release.register(subparsers)
     args = parser.parse_args(argv)
     return args.func(args)
 

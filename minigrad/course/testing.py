@@ -29,15 +29,29 @@ from minigrad.course import student
 
 REPORT_ENV = "MINIGRAD_TEST_REPORT"
 TESTS = "tests"
-MARK_RE = re.compile(r"\bmark\.ch\d\d\b")  # a test file with a chapter marker is an engine test file
+MARK_RE = re.compile(r"\bmark\.ch(\d\d)\b")  # a test file with a chapter marker is an engine test file
 CHAPTER_MARK_RE = re.compile(r"ch(\d\d)")
 MESSAGE_LINES = 12
 MESSAGE_CHARS = 1500
 
 
-def engine_test_files(tests: Path) -> list[Path]:
-    """The test modules that mark tests with a chapter (the course infrastructure's tests do not)."""
-    return [p for p in sorted(tests.glob("test_*.py")) if MARK_RE.search(p.read_text(encoding="utf-8"))]
+def engine_test_files(tests: Path, chapters: Iterable[str] | None = None) -> list[Path]:
+    """The test modules that mark tests with a chapter (of these chapters, if given); the course
+    infrastructure's tests have no chapter marker."""
+    wanted = None if chapters is None else set(chapters)
+    return [
+        path
+        for path in sorted(tests.glob("test_*.py"))
+        if (marked := set(MARK_RE.findall(path.read_text(encoding="utf-8"))))
+        and (wanted is None or marked & wanted)
+    ]
+
+
+def course_chapters(root: Path = student.ROOT) -> list[str] | None:
+    """The chapters this copy of the course has notebooks for (a course edition may hand out a few)."""
+    folder = root / student.CHAPTERS
+    found = sorted({student.chapter_number(p.name) for p in folder.glob("[0-9][0-9]_*.ipynb")})
+    return found or None
 
 
 def chapter_expression(chapters: Iterable[str] | None) -> str:
@@ -178,7 +192,7 @@ def read_report(path: Path) -> TestRun:
 
 def run_tests(chapters: list[str] | None, overlay: Path | None, root: Path = student.ROOT) -> TestRun:
     """Run the engine tests of these chapters (all, if None) in a pytest process using this overlay."""
-    files = engine_test_files(root / TESTS)
+    files = engine_test_files(root / TESTS, chapters)
     with tempfile.TemporaryDirectory(prefix="minigrad-test-") as tmp:
         report = Path(tmp) / "report.jsonl"
         env = student.child_env(overlay)
@@ -254,7 +268,7 @@ def test_command(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        chapters = parse_chapters(args.chapter) if args.chapter else None
+        chapters = parse_chapters(args.chapter) if args.chapter else course_chapters()
     except student.StudentError as error:
         print(f"minigrad-course test: {error}", file=sys.stderr)
         return 2
@@ -265,7 +279,7 @@ def test_command(args: argparse.Namespace) -> int:
             f"minigrad-course test: `import minigrad` fails, so no test can run:\n{problem}", file=sys.stderr
         )
         return 1
-    which = "every chapter" if chapters is None else "chapter " + ", ".join(chapters)
+    which = "chapter " + ", ".join(chapters) if args.chapter else "every chapter"
     print(f"Running the engine tests of {which} on your minigrad ...", flush=True)
     run = run_tests(chapters, overlay)
     if not run.chapters and not run.collect_errors:
