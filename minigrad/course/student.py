@@ -380,19 +380,23 @@ def export(notebook: Path, force: bool = False, out: Callable[[str], None] = pri
         f"Exporting {plan.label} as saved on disk (save the notebook first: changes not saved in "
         "JupyterLab are not exported)."
     )
-    problems = [
-        f"{module}: no {', '.join(names)} (the package's {module} defines them; a deleted or renamed cell?)"
+    missing = [
+        f"minigrad.{module} would lack {', '.join(names)}, which the package's version defines "
+        "(a deleted or renamed definition, or an export cell whose first line was changed?)"
         for module, names in plan.missing.items()
     ]
     if force:
         note = "--force: checks not run"
         out("--force: the chapter's checks are not run.")
-        for problem in problems:
+        for problem in missing:
             out(f"warning: {problem}")
+    elif missing:
+        out("\n".join(f"  {problem}" for problem in missing))
+        out("Nothing exported: later chapters use these names. `--force` exports anyway.")
+        return 1
     else:
         out(f"Running the checks of chapter {plan.chapter} on a copy of it ...")
         failures, count = run_checks(notebook)
-        failures += problems
         if failures:
             out("\n".join(f"  {line}" for line in failures))
             out(

@@ -201,6 +201,7 @@ def run_tests(chapters: list[str] | None, overlay: Path | None, root: Path = stu
         command = [
             sys.executable, "-m", "pytest", *(str(f) for f in files), "-m", chapter_expression(chapters),
             "-p", __name__, "-p", "no:cacheprovider", "-o", "addopts=", "-q", "--color=no", "--tb=no",
+            "--continue-on-collection-errors",
         ]  # fmt: skip
         result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
         run = read_report(report)
