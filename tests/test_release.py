@@ -195,40 +195,62 @@ def test_no_answer_text_and_no_hidden_test_anywhere(edition: Path) -> None:
         assert "HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, path
 
 
+def student_copy_lines() -> set[str]:
+    return {line for path in (ROOT / "chapters").glob("*.ipynb") for line in _lines(path)}
+
+
+def secret(begin: str, end: str) -> list[list[str]]:
+    """The regions of chapter 03 (unsolved in the edition), less the lines the student copies hold."""
+    seen = student_copy_lines()
+    regions = [r for c in build.read_notebook(SOLUTIONS["03"]).cells for r in _regions(c.source, begin, end)]
+    return [[line for line in region if line not in seen] for region in regions]
+
+
 def test_the_search_finds_answer_text_planted_in_an_edition(edition: Path, tmp_path: Path) -> None:
     """Both searches, this file's and the one release runs before it finishes, must be able to fail."""
-    nb = build.read_notebook(SOLUTIONS["03"])
+    seen = student_copy_lines()
     answer = next(
-        _regions(c.source, "### BEGIN SOLUTION", "### END SOLUTION")[0]
-        for c in nb.cells
-        if (c.metadata.get("minigrad") or {}).get("exercise", "").startswith("3.3")
+        (a, b)
+        for c in build.read_notebook(SOLUTIONS["03"]).cells
+        for r in _regions(c.source, "### BEGIN SOLUTION", "### END SOLUTION")
+        for a, b in zip(r, r[1:])
+        if a not in seen and b not in seen
     )
     hidden = next(
-        r for c in nb.cells for r in _regions(c.source, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+        line for region in secret("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS") for line in region
     )
     notebooks = {path.name: build.read_notebook(path) for path in SOLUTIONS.values()}
     regions = release.answer_regions(notebooks, set(SOLVED))
     allowed = release.stub_lines(notebooks)
     plants = {
-        "minigrad/viz/graph.py": "\n".join(answer[:4]),  # copied file: several lines in a row
-        "README.md": hidden[-1],  # generated file: one line
-        "chapters/04_ops.ipynb": None,  # generated notebook: one line in a cell
+        "minigrad/viz/graph.py": "\n".join(answer),  # a copied file: two lines of a solution in a row
+        "README.md": hidden,  # a generated file: one line of a hidden test
+        "chapters/04_ops.ipynb": answer[1],  # a generated notebook: one line in a cell
     }
     for relative, text in plants.items():
         copy = tmp_path / relative.replace("/", "_")
         shutil.copytree(edition, copy)
         target = copy / relative
-        if text is None:
+        if target.suffix == ".ipynb":
             chapter = build.read_notebook(target)
-            chapter.cells[-1].source += "\n" + answer[-1]
+            chapter.cells[-1].source += "\n" + text
             nbformat.write(chapter, target)
         else:
             target.write_text(target.read_text(encoding="utf-8") + "\n" + text + "\n", encoding="utf-8")
-        copied = {p for p in copy.rglob("*") if p.is_file() and p.relative_to(copy).as_posix() == relative}
-        copied = copied if relative.endswith(".py") else set()
+        copied = {target} if target.suffix == ".py" else set()
         assert answer_text(copy, SOLVED), relative
         with pytest.raises(release.ReleaseError, match="answer text"):
             release.verify(copy, regions, allowed, copied)
+
+
+def test_a_refused_edition_is_removed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hidden = next(
+        line for region in secret("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS") for line in region
+    )
+    monkeypatch.setattr(release, "readme", lambda *args: f"# minigrad\n\n{hidden}\n")
+    with pytest.raises(release.ReleaseError, match="(?s)answer text.*Nothing was handed out"):
+        release.release(ROOT, tmp_path / "out", LISTED, SOLVED)
+    assert not (tmp_path / "out").exists()
 
 
 def test_pyproject_and_readme_for_students(edition: Path) -> None:

@@ -406,6 +406,27 @@ def release(root: Path, out: Path, chapters: list[str], solved: list[str]) -> li
     titles = {n: chapter_title(notebooks[names[n]], names[n]) for n in names}
 
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        copied = _write_edition(root, out, modules, chapter_files, listed)
+        (out / "README.md").write_text(
+            readme(titles, [(n, names[n]) for n in sorted(listed)], solved_set),
+            encoding="utf-8",
+            newline="\n",
+        )
+        verify(out, answer_regions(notebooks, solved_set), stub_lines(notebooks), copied)
+    except ReleaseError as error:
+        shutil.rmtree(out)  # it was empty: never leave a refused edition, answers and all, lying around
+        raise ReleaseError(f"{error}\nNothing was handed out: {out} is removed again.") from error
+    except BaseException:
+        shutil.rmtree(out)
+        raise
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def _write_edition(
+    root: Path, out: Path, modules: Mapping[str, str], chapter_files: Mapping[str, str], listed: set[str]
+) -> set[Path]:
+    """Write everything but the README; return the files copied unchanged from the repository."""
     copied = _copy_package(root, out, modules)
     for relative, text in chapter_files.items():
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -417,11 +438,7 @@ def release(root: Path, out: Path, chapters: list[str], solved: list[str]) -> li
         if (root / name).is_file():
             copied.append(Path(shutil.copy2(root / name, out / name)))
     (out / "pyproject.toml").write_text(_pyproject(root), encoding="utf-8", newline="\n")
-    (out / "README.md").write_text(
-        readme(titles, [(n, names[n]) for n in sorted(listed)], solved_set), encoding="utf-8", newline="\n"
-    )
-    verify(out, answer_regions(notebooks, solved_set), stub_lines(notebooks), set(copied))
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    return set(copied)
 
 
 def verify(out: Path, regions: list[Region], allowed: set[str], copied: set[Path]) -> None:
@@ -429,7 +446,7 @@ def verify(out: Path, regions: list[Region], allowed: set[str], copied: set[Path
     found = find_answers(out, regions, allowed, copied)
     if found:
         shown = "\n  ".join(found[:20]) + (f"\n  ... and {len(found) - 20} more" if len(found) > 20 else "")
-        raise ReleaseError(f"answer text in the edition (delete {out} before trying again):\n  {shown}")
+        raise ReleaseError(f"answer text in the edition:\n  {shown}")
     result = subprocess.run(
         [sys.executable, "-c", "import minigrad"],
         cwd=out,
