@@ -386,6 +386,11 @@ def test_engine_tests_are_the_chapter_marked_test_modules() -> None:
     assert "test_nn.py" not in {p.name for p in testing.engine_test_files(ROOT / "tests", ["06"])}
 
 
+def test_a_chapter_without_engine_tests_says_so(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["test", "--chapter", "42"]) == 1
+    assert "No test module in" in capsys.readouterr().out
+
+
 def test_chapter_selections() -> None:
     assert testing.parse_chapters(["03"]) == ["03"]
     assert testing.parse_chapters(["01-03", "5", "08_cnn"]) == ["01", "02", "03", "05", "08"]

@@ -281,6 +281,9 @@ def test_command(args: argparse.Namespace) -> int:
         )
         return 1
     which = "chapter " + ", ".join(chapters) if args.chapter else "every chapter"
+    if not engine_test_files(student.ROOT / TESTS, chapters):
+        print(f"No test module in {student.ROOT / TESTS} is marked for {which} (pytest.mark.chNN).")
+        return 1
     print(f"Running the engine tests of {which} on your minigrad ...", flush=True)
     run = run_tests(chapters, overlay)
     if not run.chapters and not run.collect_errors:
