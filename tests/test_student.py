@@ -117,6 +117,16 @@ def test_a_module_header_says_whose_code_it_is(header: str, kind: str, chapters:
     assert found is not None and (found.kind, found.chapters) == (kind, chapters)
 
 
+def test_bound_names_are_what_a_module_defines_at_top_level() -> None:
+    source = (
+        "import numpy as np\nfrom a.b import c as d\nimport os.path\nx = y = 1\n(p, [q, *r]) = 1, (2, 3)\n"
+    )
+    source += (
+        "z: int = 2\nTensor.sum = f\nitems[0] = 1\ndef f(): pass\nclass K: pass\nif True:\n    hidden = 1\n"
+    )
+    assert student.bound_names(source) == ["np", "d", "os", "x", "y", "p", "q", "r", "z", "f", "K"]
+
+
 def test_hand_written_modules_have_no_origin() -> None:
     assert student.origin('"""A docstring."""\n# mentions 03_tracer.ipynb\n') is None
     assert student.origin("# Notes on 03_tracer.ipynb, written by hand\nx = 1\n") is None

@@ -226,8 +226,19 @@ def bound_names(source: str) -> list[str]:
             names += [(alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*"]
         elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            names += [name for target in targets for name in _assigned(target)]
     return list(dict.fromkeys(names))
+
+
+def _assigned(target: ast.expr) -> list[str]:
+    """The names an assignment target binds: `a`, `a, (b, c)`, `*rest`; not `Tensor.sum` or `x[0]`."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _assigned(target.value)
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _assigned(element)]
+    return []
 
 
 def export_header(label: str, chapter: str, note: str) -> str:
