@@ -212,6 +212,15 @@ def test_reset_without_a_chapter_resets_every_chapter(overlay: Path) -> None:
     assert lines[-1].startswith("Nothing to reset")
 
 
+def test_the_default_overlay_is_ignored_by_git_and_outside_the_package() -> None:
+    """So an export changes no tracked file, and `build --check` (which looks in minigrad/) never sees it."""
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", ".minigrad/minigrad/autograd.py"], cwd=ROOT, capture_output=True
+    )
+    assert ignored.returncode == 0, ".minigrad/ must be in .gitignore"
+    assert not (ROOT / ".minigrad").is_relative_to(ROOT / "minigrad")
+
+
 def test_export_refuses_when_the_overlay_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_overlay.ENV, "off")
     with pytest.raises(student.StudentError, match="the overlay is off"):
