@@ -27,7 +27,9 @@ from nbformat import NotebookNode
 
 if __package__:
     from minigrad.course.convention import (
+        BEGIN_HIDDEN,  # noqa: F401 (release.py reads the markers from here)
         BEGIN_SOLUTION,
+        END_HIDDEN,  # noqa: F401
         END_SOLUTION,
         MarkerError,
         cell_meta,
@@ -41,7 +43,9 @@ if __package__:
     )
 else:  # `python minigrad/course/build.py`: the sibling file, so a broken `import minigrad` cannot stop it
     from convention import (  # type: ignore[no-redef]
+        BEGIN_HIDDEN,  # noqa: F401 (release.py reads the markers from here)
         BEGIN_SOLUTION,
+        END_HIDDEN,  # noqa: F401
         END_SOLUTION,
         MarkerError,
         cell_meta,
@@ -53,6 +57,8 @@ else:  # `python minigrad/course/build.py`: the sibling file, so a broken `impor
         strip_solution_markers,
         stub_source,
     )
+
+_regions = regions  # the name release.py uses
 
 SOLUTIONS = "solutions"
 CHAPTERS = "chapters"
@@ -99,7 +105,7 @@ def _chapter_source(cell: NotebookNode, where: str) -> str:
     meta = cell_meta(cell)
     role = meta.get("role")
     try:
-        has_solution = bool(regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION))
+        has_solution = bool(_regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION))
         if role == "answer":
             if not has_solution:
                 raise BuildError(f"{where}: answer cell has no {BEGIN_SOLUTION!r} region")
