@@ -145,3 +145,17 @@ def test_a_stubbed_modules_bytecode_is_masked_too(tmp_path: Path) -> None:
         package / "autograd.py": stub,
         package / "__pycache__" / "autograd.cpython-311.pyc": Path("/dev/null"),
     }
+
+
+def test_the_self_check_kernel_sees_the_students_overlay_and_grading_its_own(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """pytest runs with the overlay off (a broken export must not stop it); the kernel gets the right one."""
+    check = run.Setting(sandbox.Sandbox("none", "test"), grading=False)
+    grade = run.Setting(sandbox.Sandbox("none", "test"))
+    monkeypatch.setenv("MINIGRAD_OVERLAY", str(tmp_path / "mine"))
+    assert run._kernel_env(check, None, "m")["MINIGRAD_OVERLAY"] == str(tmp_path / "mine")
+    assert run._kernel_env(grade, tmp_path / "stubs", "m")["MINIGRAD_OVERLAY"] == str(tmp_path / "stubs")
+    monkeypatch.setenv("MINIGRAD_OVERLAY", "off")
+    assert run._kernel_env(check, None, "m")["MINIGRAD_OVERLAY"] == "off"
+    assert run._pytest_env()["MINIGRAD_OVERLAY"] == "off"

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
+from minigrad import _overlay
 from minigrad.course import build
 from minigrad.course.grading import overlay, plugin, sandbox
 from minigrad.course.grading.report import ANSI_RE, CellReport, read_report
@@ -41,6 +42,7 @@ REPORT = "report.xml"
 LOG = "pytest.log"
 CONFIG = "grading.json"
 LAUNCH_SPEC = "launch.json"
+SOCKETS_DIR = "/tmp"  # the kernel's sockets and connection file (short paths, see run_notebook)
 MARKER = "MINIGRAD_GRADING_RUN"  # in the environment of every process of an unsandboxed kernel
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # the `minigrad` package the kernel imports
 PACKAGE_ROOT = PACKAGE_DIR.parent
@@ -117,7 +119,10 @@ def _kernel_env(setting: Setting, overlay_dir: Path | None, marker: str) -> dict
     """What the kernel's environment adds: one BLAS thread, a fixed hash seed, the overlay, the run marker."""
     env = {"PYTHONHASHSEED": "0", **build.ONE_BLAS_THREAD, MARKER: marker}
     if overlay_dir is not None:
-        env["MINIGRAD_OVERLAY"] = str(overlay_dir)
+        env[_overlay.ENV] = str(overlay_dir)
+    else:  # the self-check: the student's own overlay, as their JupyterLab has it (pytest runs with it off)
+        root = _overlay.overlay_root()
+        env[_overlay.ENV] = str(root) if root is not None else "off"
     if not _on_path():
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")) if p)
     return env
@@ -234,11 +239,16 @@ def run_notebook(nb: NotebookNode, limits: Limits, setting: Setting, workroot: P
     import nbformat
 
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="minigrad-grade-", dir=workroot) as tmp:
-        folders = {name: Path(tmp, name) for name in ("pytest", "runtime", "overlay", "scratch")}
+    with (
+        tempfile.TemporaryDirectory(prefix="minigrad-grade-", dir=workroot) as tmp,
+        tempfile.TemporaryDirectory(
+            prefix="mg-", dir=SOCKETS_DIR if os.path.isdir(SOCKETS_DIR) else None
+        ) as sockets,
+    ):
+        folders = {name: Path(tmp, name) for name in ("pytest", "overlay", "scratch")}
         for folder in folders.values():
             folder.mkdir()
-        os.chmod(folders["runtime"], 0o700)
+        folders["runtime"] = Path(sockets)  # a short path: a Unix socket's path has at most 107 bytes
         work = folders["pytest"]
         nbformat.write(nb, work / NOTEBOOK)
         (work / "pytest.ini").write_text(PYTEST_INI)
