@@ -259,3 +259,17 @@ def test_the_scan_names_what_an_honest_answer_never_needs() -> None:
         "uses get_ipython",
         "changes function internals",
     ]
+
+
+def test_an_answer_cell_that_raises_is_named_with_the_type_and_first_line() -> None:
+    from minigrad.course.grading.report import CellReport
+    from minigrad.course.grading.run import Limits, Run
+
+    answer_cell = CellReport("Cell 2", "failed", {"grade_id": "t-square", "role": "answer", "ename": "ValueError",
+                                                 "evalue": "boom\nsecond line"})  # fmt: skip
+    test_cell = CellReport("Cell 3", "failed", {"grade_id": "t-square", "role": "test", "ename": "NameError"})
+    run = Run([answer_cell, test_cell], 1, False, None, None, "", 1.0)
+    check = notebook.Check("t-square", 1, "Exercise 1.1: square")
+    problem, [result] = scoring.score([check], run, Limits())
+    assert problem == "ok"
+    assert result.message == "your answer cell for Exercise 1.1: square raised ValueError: boom"

@@ -12,9 +12,7 @@ from minigrad.course.grading import feedback, gradebook
 from minigrad.course.grading.grader import DEFAULT_JOBS, Options, grade, missing_tools_message, self_check
 from minigrad.course.grading.notebook import GradeError
 from minigrad.course.grading.run import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Limits
-from minigrad.course.grading.scoring import Result
-
-_number = feedback._number
+from minigrad.course.grading.scoring import Result, points_text
 
 
 def _positive(kind: type) -> Callable[[str], float]:
@@ -53,9 +51,7 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def summary_table(results: list[Result]) -> str:
-    rows = [("submission", "score", "status")] + [
-        (r.submission, f"{_number(r.score)}/{_number(r.max_score)}", r.status) for r in results
-    ]
+    rows = [("submission", "score", "status")] + [(r.submission, r.score_text, r.status) for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     lines = [f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]}" for row in rows]
     lines.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 6}")
@@ -117,14 +113,13 @@ def check_command(args: argparse.Namespace) -> int:
         return 1
     for r in result.checks:
         mark = "PASS" if r.passed else "FAIL"
-        points = f"{_number(r.earned)}/{_number(r.check.points)}"
+        points = f"{points_text(r.earned)}/{points_text(r.check.points)}"
         print(f"  {mark}  {r.check.label} [{r.check.grade_id}]  {points}")
         if not r.passed:
             print(_indented(feedback.cap(r.message)))
     passed = sum(r.passed for r in result.checks)
     print(
-        f"{passed} of {len(result.checks)} checks pass "
-        f"({_number(result.score)}/{_number(result.max_score)} points) in {result.seconds:.0f} s"
+        f"{passed} of {len(result.checks)} checks pass ({result.score_text} points) in {result.seconds:.0f} s"
     )
     if result.problem != "ok":
         print(f"note: {result.problem}")

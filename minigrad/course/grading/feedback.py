@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from minigrad.course.grading.scoring import Result
+from minigrad.course.grading.scoring import Result, points_text
 
 MESSAGE_LIMIT = 1000  # characters of one message in feedback and in `check`
 HINT_LIMIT = 400  # a hint longer than this is capped like the rest
@@ -84,10 +84,6 @@ def fenced(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
 def student_note(result: Result) -> str | None:
     """What the student should know about the run itself (never the instructor's flags)."""
     return None if result.problem == "ok" else result.problem
@@ -103,7 +99,7 @@ def feedback_markdown(result: Result, solution_name: str, secrets: Secrets | Non
     lines = [
         f"# Feedback for {escape(result.submission)}: {escape(solution_name)}",
         "",
-        f"**Score: {_number(result.score)} / {_number(result.max_score)}**",
+        f"**Score: {points_text(result.score)} / {points_text(result.max_score)}**",
         "",
     ]
     note = student_note(result)
@@ -116,7 +112,7 @@ def feedback_markdown(result: Result, solution_name: str, secrets: Secrets | Non
         summary = escape(cap(secrets.clean(r.message).split("\n", 1)[0], 200)) if r.message else ""
         lines.append(
             f"| `{r.check.grade_id}` | {escape(r.check.label)} | {'pass' if r.passed else 'FAIL'} "
-            f"| {_number(r.earned)} / {_number(r.check.points)} | {summary} |"
+            f"| {points_text(r.earned)} / {points_text(r.check.points)} | {summary} |"
         )
     failed = [r for r in result.checks if not r.passed and r.message]
     if failed:

@@ -23,9 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from minigrad.course.grading.feedback import _number
 from minigrad.course.grading.notebook import Check, GradeError
-from minigrad.course.grading.scoring import Result
+from minigrad.course.grading.scoring import Result, points_text
 
 ROSTER_COLUMNS = ["student_id", "name", "email"]
 MISSING = "missing: no submission"
@@ -103,12 +102,12 @@ def result_row(result: Result, student: Student | None) -> dict[str, str]:
         "student_id": student.student_id if student else "",
         "name": student.name if student else "",
         "email": student.email if student else "",
-        "score": _number(result.score),
-        "max_score": _number(result.max_score),
+        "score": points_text(result.score),
+        "max_score": points_text(result.max_score),
         "status": result.status,
         "notes": "; ".join(result.notes),
     }
-    row.update({r.check.grade_id: _number(r.earned) for r in result.checks})
+    row.update({r.check.grade_id: points_text(r.earned) for r in result.checks})
     return row
 
 
@@ -154,7 +153,7 @@ def merge_rows(
         for name, student in matched.items():
             rows[name].update(student_id=student.student_id, name=student.name, email=student.email)
         present = {student.student_id for student in matched.values()}
-        max_score = _number(sum(c.points for c in checks))
+        max_score = points_text(sum(c.points for c in checks))
         for student in roster:
             if student.student_id in present:
                 continue
@@ -244,7 +243,7 @@ def exercise_summary(checks: list[Check], results: list[Result]) -> str:
         worst = f"{common[0][0]} ({common[0][1]}×)" if common else "—"
         counts = f"{passed}/{len(outcomes)}"
         lines.append(
-            f"{check.grade_id:<{width}}  {_number(check.points):>6}  {mean:4.2f}  {counts:>6}  {worst}"
+            f"{check.grade_id:<{width}}  {points_text(check.points):>6}  {mean:4.2f}  {counts:>6}  {worst}"
         )
     return "\n".join(lines)
 
@@ -262,7 +261,7 @@ def histogram(path: Path, scores: list[float], max_score: float, title: str) -> 
     edges = np.arange(0.0, top + step, step) - step / 2 if step == 1.0 else np.linspace(0.0, top, 21)
     fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
     ax.hist(scores, bins=edges, color="#4c72b0", edgecolor="white")
-    ax.set_xlabel(f"total score (of {_number(max_score)})")
+    ax.set_xlabel(f"total score (of {points_text(max_score)})")
     ax.set_ylabel("submissions")
     ax.set_title(title)
     ax.yaxis.get_major_locator().set_params(integer=True)

@@ -267,9 +267,7 @@ def grade(
             for future in as_completed(futures):
                 result = future.result()
                 results.append(result)
-                bar.set_postfix_str(
-                    f"{result.submission}: {_number(result.score)}/{_number(result.max_score)}"
-                )
+                bar.set_postfix_str(f"{result.submission}: {result.score_text}")
                 bar.update()
     results.sort(key=lambda r: r.submission)
     matched = gradebook.match_roster([r.submission for r in results], roster or [])
@@ -304,10 +302,6 @@ def grade(
         gradebook.write_canvas(options.canvas, rows, roster, assignment)
         files["canvas"] = options.canvas
     return Graded(results, chapter.checks, box, files)
-
-
-def _number(value: float) -> str:
-    return feedback._number(value)
 
 
 def self_check(path: Path, limits: Limits | None = None) -> Result:

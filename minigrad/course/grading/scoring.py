@@ -16,6 +16,11 @@ from minigrad.course.grading.report import CellReport
 from minigrad.course.grading.run import Limits, Run
 
 
+def points_text(value: float) -> str:
+    """Points as the gradebook writes them: 2, not 2.0; 1.5 stays 1.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 @dataclass
 class CheckResult:
     check: Check
@@ -48,6 +53,10 @@ class Result:
     @property
     def max_score(self) -> float:
         return sum(result.check.points for result in self.checks)
+
+    @property
+    def score_text(self) -> str:
+        return f"{points_text(self.score)}/{points_text(self.max_score)}"
 
     @property
     def status(self) -> str:
