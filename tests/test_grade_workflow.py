@@ -265,8 +265,8 @@ def test_an_answer_cell_that_raises_is_named_with_the_type_and_first_line() -> N
     from minigrad.course.grading.report import CellReport
     from minigrad.course.grading.run import Limits, Run
 
-    answer_cell = CellReport("Cell 2", "failed", {"grade_id": "t-square", "role": "answer", "ename": "ValueError",
-                                                 "evalue": "boom\nsecond line"})  # fmt: skip
+    raised = {"grade_id": "t-square", "role": "answer", "ename": "ValueError", "evalue": "boom\nsecond line"}
+    answer_cell = CellReport("Cell 2", "failed", raised)
     test_cell = CellReport("Cell 3", "failed", {"grade_id": "t-square", "role": "test", "ename": "NameError"})
     run = Run([answer_cell, test_cell], 1, False, None, None, "", 1.0)
     check = notebook.Check("t-square", 1, "Exercise 1.1: square")
