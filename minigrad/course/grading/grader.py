@@ -18,8 +18,8 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
+from minigrad.course import build, live
 from minigrad.course import convention as cv
-from minigrad.course import live
 from minigrad.course.grading import feedback, gradebook, notebook, overlay, run, sandbox, scan, scoring
 from minigrad.course.grading.notebook import Check, GradeError, NotANotebook
 from minigrad.course.grading.run import Limits, Setting
@@ -129,7 +129,7 @@ class Chapter:
         if program is not None:
             seccomp_file = workroot / "no-new-processes.bpf"
             seccomp_file.write_bytes(program)
-        visible = cv.dumps_notebook(_student_copy(solution, path.name))
+        visible = cv.dumps_notebook(build.make_chapter(solution, path.name))  # what students see anyway
         sources = notebook.instructor_sources(solution)
         answers = [c.source for c in solution.cells if cv.cell_meta(c).get("role") == "answer"]
         return cls(
@@ -140,7 +140,7 @@ class Chapter:
             secrets=feedback.Secrets(notebook.hidden_test_lines(solution), visible),
             protected={name: (module, attr) for name, module, attr in scan.protected_names(sources)},
             allowed_modules=[m for s in [*sources, *answers] for _, m, _ in scan.imported_names(s)],
-            graded_names=[n for s in answers for n in live.defined_names(_plain(s))],
+            graded_names=[n for s in answers for n in live.defined_names(cv.strip_solution_markers(s))],
         )
 
     def static_flags(self, answers: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -153,16 +153,6 @@ class Chapter:
                 if found:
                     flags.setdefault(f"answer cell {gid}", []).extend(found)
         return flags
-
-
-def _plain(source: str) -> str:
-    return cv.strip_solution_markers(source)
-
-
-def _student_copy(solution: NotebookNode, name: str) -> NotebookNode:
-    from minigrad.course import build
-
-    return build.make_chapter(solution, name)
 
 
 def _format_flags(*groups: dict[str, list[str]]) -> list[str]:
