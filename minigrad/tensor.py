@@ -419,7 +419,7 @@ class device:  # noqa: N801  (PyTorch's spelling: torch.device)
 class Tensor(Comparisons, Arithmetic, Autograd, Operations):
     """An n-dimensional array that remembers how it was made, so gradients can flow back to it."""
 
-    __slots__ = ("data", "_grad", "requires_grad", "name", "_ctx", "_version", "_retain", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "name", "_ctx", "_version", "_retain", "__weakref__")
 
     def __init__(
         self,
@@ -430,8 +430,8 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        self.data: np.ndarray = as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
+        self._data: np.ndarray = as_array(data, dtype)
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
                 f"Tensor: only floating-point tensors can require grad, got dtype {self.data.dtype}"
                 " (convert first, e.g. Tensor(x, dtype=np.float32, requires_grad=True))"
@@ -447,7 +447,7 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:
         """Fast path for operation outputs: the array is already valid, skip the checks."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t._grad = None
         t.requires_grad = requires_grad
         t.name = None
@@ -457,6 +457,19 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
         return t
 
     # --- what a tensor is -----------------------------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The NumPy array with the values."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):  # `p.data = p.data - lr * p.grad`: a tensor's values, as in PyTorch
+            value = value._data
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"data: must be a NumPy array (or a Tensor), got {type(value).__name__}")
+        self._data = value
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -642,7 +655,7 @@ _NUMPY_OPERATIONS = {  # NumPy's ufuncs that minigrad has (by name: the modules 
     "add": lambda a, b: function.add(a, b),
     "subtract": lambda a, b: function.sub(a, b),
     "multiply": lambda a, b: function.mul(a, b),
-    "true_divide": lambda a, b: function.div(a, b),
+    "divide": lambda a, b: function.div(a, b),
     "power": lambda a, b: function.pow(a, b),
     "negative": lambda a: function.neg(a),
     "matmul": lambda a, b: ops.matmul(a, b),
