@@ -255,16 +255,17 @@ def histogram(path: Path, scores: list[float], max_score: float, title: str) -> 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     top = max(max_score, max(scores, default=0.0))
     step = 1.0 if top <= 40 else top / 20
     edges = np.arange(0.0, top + step, step) - step / 2 if step == 1.0 else np.linspace(0.0, top, 21)
     fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=100)
-    ax.hist(scores, bins=edges, color="#4c72b0", edgecolor="white")
+    ax.hist(scores, bins=edges.tolist(), color="#4c72b0", edgecolor="white")
     ax.set_xlabel(f"total score (of {points_text(max_score)})")
     ax.set_ylabel("submissions")
     ax.set_title(title)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", metadata={"Software": None})

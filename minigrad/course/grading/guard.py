@@ -35,6 +35,7 @@ MISSING = object()
 FROZEN_MODULES = ("builtins", "math", "numpy", "minigrad.course.checks", "minigrad.course.live")
 # Modules whose sys.modules entry (and attributes naming other protected modules) must stay the same object.
 PROTECTED_MODULES = (*FROZEN_MODULES, "minigrad.course", __name__)
+Names = tuple[str, str, "str | None"]  # (name bound, module, attribute) as scan.imported_names gives them
 TRACKED_EVENTS = ("pre_execute", "pre_run_cell", "post_execute", "post_run_cell", "shell_initialized")
 
 
@@ -66,7 +67,7 @@ class Guard:
         self.modules = {name: sys.modules[name] for name in PROTECTED_MODULES}
         self.dicts = {name: dict(vars(self.modules[name])) for name in FROZEN_MODULES}
         classes = [minigrad.course.checks.CheckFailed]
-        self.code = {}
+        self.code: dict[tuple[str, str], tuple[types.FunctionType, tuple]] = {}
         for name, namespace in self.dicts.items():
             self._remember_code(name, namespace)
         self.classes: dict[type, dict] = {}
@@ -78,7 +79,9 @@ class Guard:
     # --- what counts as the instructor's or the library's code ---------------------------------------------
 
     def _trusted_file(self, filename: str | None) -> bool:
-        return bool(filename) and os.path.realpath(filename).startswith(self.trusted_dirs)
+        if not filename:
+            return False
+        return os.path.realpath(filename).startswith(self.trusted_dirs)
 
     def trusted(self, obj: Any) -> bool:
         """Code from installed files (IPython, matplotlib, the minigrad package), not from a notebook cell."""
@@ -188,7 +191,7 @@ class Guard:
 
     # --- restore ------------------------------------------------------------------------------------------
 
-    def restore(self, names: Iterable[Iterable[str | None]] = ()) -> list[str]:
+    def restore(self, names: Iterable[Names] = ()) -> list[str]:
         """Put everything back; return what had changed, in words ('redefines check_close')."""
         findings: list[str] = []
 
@@ -204,7 +207,8 @@ class Guard:
         attempt("function code", lambda: self._restore_code(findings))
         attempt("trace functions", lambda: self._restore_tracing(findings))
         if self.ipython is not None:
-            attempt("IPython's state", lambda: self._restore_ipython(findings))
+            state = self.ipython
+            attempt("IPython's state", lambda: self._restore_ipython(state, findings))
             attempt("event callbacks", lambda: self._restore_callbacks(findings))
         attempt("threads", lambda: self._stop_threads(findings))
         attempt("imported names", lambda: self._restore_names(names, findings))
@@ -248,12 +252,11 @@ class Guard:
             sys.setprofile(None)
             findings.append("sets a trace or profile function")
         if getattr(threading, "_trace_hook", None) is not None or getattr(threading, "_profile_hook", None):
-            threading.settrace(None)  # type: ignore[arg-type]
-            threading.setprofile(None)  # type: ignore[arg-type]
+            threading.settrace(None)
+            threading.setprofile(None)
             findings.append("sets a trace or profile function for threads")
 
-    def _restore_ipython(self, findings: list[str]) -> None:
-        state = self.ipython
+    def _restore_ipython(self, state: dict[str, Any], findings: list[str]) -> None:
         for (owner, name), value in state["values"].items():
             if getattr(owner, name, MISSING) is not value:
                 setattr(owner, name, value)
@@ -300,7 +303,7 @@ class Guard:
 
     def _stop_threads(self, findings: list[str]) -> None:
         for thread in threading.enumerate():
-            if thread in self.threads or not thread.is_alive():
+            if thread in self.threads or not thread.is_alive() or thread.ident is None:
                 continue
             if self._trusted_thread(thread):
                 self.threads.add(thread)
@@ -311,12 +314,13 @@ class Guard:
             thread.join(0.5)
             findings.append("starts a thread")
 
-    def _restore_names(self, names: Iterable[Iterable[str | None]], findings: list[str]) -> None:
+    def _restore_names(self, names: Iterable[Names], findings: list[str]) -> None:
         namespace = self.shell.user_ns
         for name, module_name, attribute in names:
             module = self.modules.get(module_name) or sys.modules.get(module_name)
             if module is None:
                 continue
+            pristine: object
             if attribute is None:
                 pristine = module
             elif module_name in self.dicts:

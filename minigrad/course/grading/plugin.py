@@ -139,30 +139,31 @@ class GradingSession:
         if kernel is not None and self.watcher is None:
             self._watch(kernel, item.config.option.nbval_cell_timeout)
         if self.guard and kernel is not None and kernel.is_alive():
-            self._guard_before(item, kernel)
+            self._guard_before(item, kernel, self.guard)
         try:
             return (yield)
         finally:
             self.running["item"] = None
-            if _meta(item).get("role") != "answer":
-                scan.protect(self.protected, item.cell.source)
+            cell = getattr(item, "cell", None)
+            if cell is not None and _meta(item).get("role") != "answer":
+                scan.protect(self.protected, cell.source)
             self.last = _label(item)
 
-    def _guard_before(self, item: pytest.Item, kernel: Any) -> None:
+    def _guard_before(self, item: pytest.Item, kernel: Any, guard: dict) -> None:
         role = _meta(item).get("role")
         try:
             if not self.installed:
-                config = {"trusted_dirs": self.guard["trusted_dirs"], "handle": self.guard["handle"]}
-                config["live"] = bool(self.guard.get("live"))
+                config = {"trusted_dirs": guard["trusted_dirs"], "handle": guard["handle"]}
+                config["live"] = bool(guard.get("live"))
                 self._call(kernel, f"__import__({GUARD_MODULE!r}, fromlist=['install']).install", config)
                 self.installed = True
             if role == "answer" and not self.snapshotted:
-                self._call(kernel, f"{self.guard['handle']}.call", {"action": "snapshot"})
+                self._call(kernel, f"{guard['handle']}.call", {"action": "snapshot"})
                 self.snapshotted = True
             elif self.snapshotted:
                 names = list(self.protected.values())
                 findings = self._call(
-                    kernel, f"{self.guard['handle']}.call", {"action": "restore", "names": names}
+                    kernel, f"{guard['handle']}.call", {"action": "restore", "names": names}
                 )
                 if findings:
                     item.user_properties.append(

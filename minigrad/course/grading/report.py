@@ -127,7 +127,7 @@ def read_report(path: Path) -> list[CellReport]:
             element = case.find(kind)
             if element is not None:
                 outcome = "failed" if kind == "failure" else kind
-                text = ANSI_RE.sub("", element.text or element.get("message", ""))
+                text = ANSI_RE.sub("", element.text or element.get("message") or "")
                 break
         cells.append(CellReport(case.get("name", ""), outcome, properties, text, tampering))
     return cells

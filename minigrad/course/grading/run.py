@@ -159,11 +159,15 @@ def _kernel_spec(setting: Setting, folders: dict[str, Path], marker: str) -> dic
             "transport": "tcp",
             "connection_file": str(runtime / "kernel.json"),
         }
-    stubs = {m: overlay_dir.joinpath(build.PACKAGE, *m.split(".")).with_suffix(".py") for m in setting.stubs}
+    stubs = {}
+    if overlay_dir is not None:
+        stubs = {
+            m: overlay_dir.joinpath(build.PACKAGE, *m.split(".")).with_suffix(".py") for m in setting.stubs
+        }
     view = sandbox.KernelView(
         package_dir=PACKAGE_DIR,
         runtime_dir=runtime,
-        masks=sandbox.package_masks(PACKAGE_DIR, stubs) if overlay_dir is not None else {},
+        masks=sandbox.package_masks(PACKAGE_DIR, stubs),
         overlay=overlay_dir,
         env=_sandbox_env(env),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
+from typing import Any, TypeGuard
 
 # Modules an answer may import without comment (besides minigrad's own modules and whatever the
 # instructor's notebook imports itself).
@@ -49,7 +50,7 @@ SUSPICIOUS_ATTRIBUTES = {
 MODULE_ATTRIBUTES = {("sys", "modules"): "touches sys.modules", ("sys", "meta_path"): "adds an import hook"}
 
 
-_TRANSFORMER = []  # IPython's input transformer, made once (it is slow to build)
+_TRANSFORMER: list[Any] = []  # IPython's input transformer, made once (it is slow to build)
 
 
 def parse(source: str) -> ast.Module | None:
@@ -78,7 +79,7 @@ def _top_level(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _top_level(handler.body)
 
 
-def _from_import(node: ast.AST) -> bool:
+def _from_import(node: ast.AST) -> TypeGuard[ast.ImportFrom]:
     """An absolute `from module import ...` that binds names (`from __future__` binds nothing we care for)."""
     if not isinstance(node, ast.ImportFrom) or node.level:
         return False
@@ -103,7 +104,8 @@ def imported_names(source: str) -> list[tuple[str, str, str | None]]:
                     top = alias.name.split(".")[0]
                     found.append((top, top, None))
         elif _from_import(node):
-            found += [(a.asname or a.name, node.module, a.name) for a in node.names if a.name != "*"]
+            module = node.module or ""
+            found += [(a.asname or a.name, module, a.name) for a in node.names if a.name != "*"]
     return found
 
 
@@ -178,11 +180,12 @@ def answer_findings(
                 else:
                     check_rebinding(alias.name.split(".")[0], alias.name.split(".")[0], None)
         elif _from_import(node):
-            check_import(node.module)
+            module = node.module or ""
+            check_import(module)
             for alias in node.names:
-                if f"{node.module}.{alias.name}" in graded:
-                    found.append(f"imports {node.module}.{alias.name}, the module this chapter builds")
-                check_rebinding(alias.asname or alias.name, node.module, alias.name)
+                if f"{module}.{alias.name}" in graded:
+                    found.append(f"imports {module}.{alias.name}, the module this chapter builds")
+                check_rebinding(alias.asname or alias.name, module, alias.name)
         elif (
             isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in protected
         ):
