@@ -28,19 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grading_toy import alive, tree_digests  # noqa: E402
 
-from minigrad.course import build  # noqa: E402
+from minigrad.course import build, live  # noqa: E402
 from minigrad.course.convention import cell_meta  # noqa: E402
 from minigrad.course.grading import feedback, notebook  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "03_tracer.ipynb"
-GIDS = ("ch03-accumulate", "ch03-order", "ch03-backward", "ch03-no-grad")
-POINTS = {"ch03-accumulate": 2, "ch03-order": 2, "ch03-backward": 3, "ch03-no-grad": 2}
 TOKEN = f"minigrad-class-{uuid.uuid4().hex[:12]}"
 
 # Realistic mistakes: (grade_id, old, new) in the solution's answer.
 MISTAKES = {
-    "alias_grad": ("ch03-accumulate", "t.grad = np.array(g, dtype=t.data.dtype)", "t.grad = g"),
+    "alias_grad": ("ch03-accumulate", "np.array(g, dtype=t.data.dtype)", "g"),
     "asarray_grad": (
         "ch03-accumulate",
         "np.array(g, dtype=t.data.dtype)",
@@ -53,9 +51,24 @@ MISTAKES = {
         "producer is not None and producer.seq not in queued",
         "producer is not None",
     ),
-    "pending_inplace": ("ch03-backward", "pending[key] = pending[key] + g_in", "pending[key] += g_in"),
-    "pending_overwrite": ("ch03-backward", "pending[key] = pending[key] + g_in", "pending[key] = g_in"),
-    "no_release": ("ch03-backward", "self.release(ctx)", "pass"),
+    "pending_inplace": (
+        "ch03-backward",
+        "pending[producer] = pending[producer] + g_in",
+        "pending[producer] += g_in",
+    ),
+    "pending_overwrite": (
+        "ch03-backward",
+        "pending[producer] = pending[producer] + g_in",
+        "pending[producer] = g_in",
+    ),
+    "leaves_overwrite": (
+        "ch03-backward",
+        "leaves[inp] = leaves[inp] + g_in if inp in leaves else g_in",
+        "leaves[inp] = g_in",
+    ),
+    "no_release": ("ch03-backward", "tracer.release(ctx)", "pass"),
+    "no_version_bump": ("ch03-update", "    t._version = tracer.updates", "    pass"),
+    "update_anywhere": ("ch03-update", "if t.requires_grad and not tracer.blind:", "if False:"),
     "blind_false": ("ch03-no-grad", "tracer.blind = previous", "tracer.blind = False"),
     "no_finally": (
         "ch03-no-grad",
@@ -118,7 +131,6 @@ def _keep_switching_off():
 
 threading.Thread(target=_keep_switching_off, daemon=True).start()
 """
-TRACE = "\nimport sys\n\nsys.settrace(lambda frame, event, arg: None)\n"
 VANDAL = """
 import glob
 import os
@@ -185,22 +197,14 @@ try:
 except OSError:
     pass
 """
-LEAK_NO_GRAD = """#| export autograd
-import inspect
+LEAK_ORDER = """import inspect
 import linecache
-from contextlib import contextmanager
 
 
-@contextmanager
-def no_grad():
-    frames, frame = [], inspect.currentframe()
-    while frame is not None:
-        frames.append(frame)
-        frame = frame.f_back
-    raise ValueError("".join("".join(linecache.getlines(f.f_code.co_filename)) for f in frames))
-    yield
+def backward_order(root):
+    caller = inspect.currentframe().f_back
+    raise ValueError("".join(linecache.getlines(caller.f_code.co_filename)))
 """
-IMPORTS_REFERENCE = "#| export autograd\nfrom minigrad.autograd import _accumulate, Tracer, no_grad"
 READS_REFERENCE = """#| export autograd
 import pathlib
 
@@ -245,7 +249,7 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
     """Write 40 submissions under root/subs; return name -> expected points and flags."""
     solution = solution_with_live()
     honest = answers_of(solution)
-    full = dict(POINTS)
+    full = {check.grade_id: int(check.points) for check in notebook.checks_of(solution)}
     paths = {
         "targets": [str(root / "course" / SOLUTION.name), str(REPO / "minigrad" / "course" / "checks.py"),
                     str(REPO / "solutions" / SOLUTION.name), str(gradebook)],
@@ -259,7 +263,7 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
         notebooks[name] = nb if nb is not None else submission(solution, answers)
         expected[name] = {"points": points, "flags": list(flags), "notes": list(notes)}
 
-    for i in range(4):
+    for i in range(2):
         add(f"honest_{i}", honest, full)
     debug = {
         **honest,
@@ -309,7 +313,7 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
     deleted = ["check cells deleted (ch03-no-grad)"]
     add("anomaly_weakened_checks", {}, {**full, "ch03-backward": 0}, notes=deleted, nb=weakened)
     for name, (gid, _, _) in MISTAKES.items():
-        lost = dict.fromkeys(GIDS, 0) if name == "crashes" else {gid: 0}  # a dead kernel runs nothing more
+        lost = dict.fromkeys(full, 0) if name == "crashes" else {gid: 0}  # a dead kernel runs nothing more
         flags = ["imports os"] if name == "crashes" else []  # os._exit needs os: flagged for review
         add(f"mistake_{name}", mistaken(honest, name), {**full, **lost}, flags)
 
@@ -329,26 +333,23 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
     )
     attack("code_patch", CODE_PATCH, "pending_overwrite", ["changes the code of"])
     attack("thread", THREAD, "pending_overwrite", ["starts a thread"])
-    attack("trace", TRACE, None, ["sets a trace"])
     attack("vandal", VANDAL, None, ["imports os"], fill=True)
     attack("tamper", TAMPER, None, ["imports subprocess"], fill=True)
     attack("sleeper", SLEEPER, None, ["imports subprocess"], fill=True)
     attack("fork_bomb", FORK_BOMB, None, ["imports os"])
     attack("network", NETWORK, None, ["imports socket"])
     add(
-        "attack_leak",
-        {**honest, "ch03-no-grad": LEAK_NO_GRAD},
-        {**full, "ch03-no-grad": 0},
-        ["reads stack frames"],
+        "attack_leak", {**honest, "ch03-order": LEAK_ORDER}, {**full, "ch03-order": 0}, ["reads stack frames"]
     )
-    importer = {
-        **honest,
-        **dict.fromkeys(("ch03-accumulate", "ch03-backward", "ch03-no-grad"), IMPORTS_REFERENCE),
+    imported = {
+        gid: f"#| export autograd\nfrom minigrad.autograd import {', '.join(live.defined_names(source))}"
+        for gid, source in honest.items()
+        if source.startswith("#| export autograd")
     }
-    add("attack_import_reference", importer, {"ch03-accumulate": 0, "ch03-order": 2, "ch03-backward": 0,
-        "ch03-no-grad": 0}, ["imports minigrad.autograd, the module this chapter builds"])  # fmt: skip
-    add("attack_read_reference", {**honest, "ch03-accumulate": READS_REFERENCE},
-        {**full, "ch03-accumulate": 0, "ch03-backward": 0}, ["uses exec"])  # fmt: skip
+    flag = "imports minigrad.autograd, the module this chapter builds"
+    add("attack_import_reference", {**honest, **imported}, {**full, **dict.fromkeys(imported, 0)}, [flag])
+    add("attack_read_reference", {**honest, "ch03-accumulate": READS_REFERENCE}, {"ch03-accumulate": 0},
+        ["uses exec"])  # fmt: skip
     assert len(notebooks) == 40, len(notebooks)
     course = root / "course"
     course.mkdir(parents=True)
@@ -400,7 +401,7 @@ def main() -> int:
         print(f"\n{'submission':<28} {'score':>5}  outcome")
         for name, want in expected.items():
             row = rows[name]
-            got = {gid: int(row[gid]) for gid in GIDS}
+            got = {gid: int(row[gid]) for gid in want["points"]}  # (all of them but for the reader)
             problems = [f"points {got} != {want['points']}"] if got != want["points"] else []
             problems += [f"not flagged {f!r}" for f in want["flags"] if f not in row["status"]]
             problems += [f"no note {n!r}" for n in want["notes"] if n not in row["notes"]]

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from grading_toy import cli, require_sandbox, write
 
-from minigrad.course import build
+from minigrad.course import build, live
 from minigrad.course.convention import cell_meta
+from minigrad.course.grading.notebook import checks_of
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "03_tracer.ipynb"
 LIVE = "from minigrad.course import live\n\nlive.enable()\n"
-IMPORTS_REFERENCE = "#| export autograd\nfrom minigrad.autograd import _accumulate, Tracer, no_grad"
 RUNS_REFERENCE_SOURCE = """\
 #| export autograd
 import marshal
@@ -55,8 +55,21 @@ def with_answers(nb: object, answers: dict[str, str]) -> object:
     return chapter
 
 
+def importing_the_reference(solution: object) -> dict[str, str]:
+    """Each answer that exports to minigrad.autograd replaced by an import of what it defines from there."""
+    answers = {}
+    for cell in solution.cells:
+        meta = cell_meta(cell)
+        if meta.get("role") == "answer" and cell.source.startswith("#| export autograd"):
+            names = live.defined_names(build.strip_solution_markers(cell.source))
+            answers[meta["grade_id"]] = (
+                f"#| export autograd\nfrom minigrad.autograd import {', '.join(names)}"
+            )
+    return answers
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
     require_sandbox()
     root = tmp_path_factory.mktemp("chapter03")
     solution = chapter_with_live()
@@ -64,9 +77,13 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]
     for other in sorted((REPO / "solutions").glob("*.ipynb")):
         if other.name != SOLUTION.name:
             write(build.read_notebook(other), root / "solutions" / other.name)
-    importer = {gid: IMPORTS_REFERENCE for gid in ("ch03-accumulate", "ch03-backward", "ch03-no-grad")}
-    order = next(c for c in solution.cells if cell_meta(c).get("grade_id") == "ch03-order")
-    importer["ch03-order"] = build.strip_solution_markers(order.source)
+    honest = {
+        cell_meta(c)["grade_id"]: build.strip_solution_markers(c.source)
+        for c in solution.cells
+        if cell_meta(c).get("role") == "answer"
+    }
+    imported = importing_the_reference(solution)
+    importer = {**honest, **imported}  # backward_order (not exported) is the student's own
     write(solution, root / "subs" / "honest.ipynb")
     write(with_answers(solution, {}), root / "subs" / "untouched.ipynb")
     write(with_answers(solution, importer), root / "subs" / "importer.ipynb")
@@ -75,30 +92,31 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]
     proc = cli("grade", str(path), str(root / "subs"), "--out", str(out), "--jobs", "2", "--sandbox", "bwrap")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with open(out, newline="") as file:
-        return {row["submission"]: row for row in csv.DictReader(file)}
-
-
-def points(row: dict[str, str]) -> dict[str, int]:
-    return {gid: int(row[gid]) for gid in ("ch03-accumulate", "ch03-order", "ch03-backward", "ch03-no-grad")}
+        rows = {row["submission"]: row for row in csv.DictReader(file)}
+    return {"rows": rows, "checks": checks_of(solution), "imported": set(imported)}
 
 
 def test_an_honest_submission_replaces_the_stubs_and_gets_full_marks(graded: dict) -> None:
-    row = graded["honest"]
-    assert row["score"] == row["max_score"] == "9"
+    row = graded["rows"]["honest"]
+    assert row["score"] == row["max_score"] == str(int(sum(c.points for c in graded["checks"])))
     assert row["status"] == "ok"
 
 
 def test_the_untouched_chapter_gets_zero(graded: dict) -> None:
-    assert graded["untouched"]["score"] == "0" and graded["untouched"]["status"] == "ok"
+    row = graded["rows"]["untouched"]
+    assert row["score"] == "0" and row["status"] == "ok"
 
 
 def test_importing_the_reference_earns_nothing(graded: dict) -> None:
-    row = graded["importer"]
-    assert points(row) == {"ch03-accumulate": 0, "ch03-order": 2, "ch03-backward": 0, "ch03-no-grad": 0}
+    row = graded["rows"]["importer"]
+    assert {"ch03-accumulate", "ch03-backward"} <= graded["imported"]
+    for check in graded["checks"]:
+        expected = 0 if check.grade_id in graded["imported"] else int(check.points)
+        assert int(row[check.grade_id]) == expected, (check.grade_id, row["status"])
     assert "imports minigrad.autograd, the module this chapter builds" in row["status"]
 
 
 def test_reading_the_reference_file_finds_the_stub(graded: dict) -> None:
-    row = graded["reader"]
-    assert row["score"] == "0"  # neither minigrad/autograd.py nor its .pyc held the reference
+    row = graded["rows"]["reader"]
+    assert row["ch03-accumulate"] == "0"  # neither minigrad/autograd.py nor its .pyc held the reference
     assert "uses exec" in row["status"] and "imports marshal" in row["status"]
