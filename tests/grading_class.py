@@ -411,7 +411,7 @@ def main() -> int:
             if secrets.leaks(text):
                 problems.append("feedback quotes a hidden test")
             if name.startswith("mistake_") and problems and all(p.startswith("points") for p in problems):
-                problems = [f"check strength: {problems[0]}"]  # the chapter's checks, not the grader
+                problems = [f"not as guessed: {problems[0]}"]  # about the chapter's checks, not the grader
             else:
                 failures += [f"{name}: {p}" for p in problems]
             outcome = row["status"] + (f" | notes: {row['notes']}" if row["notes"] else "")

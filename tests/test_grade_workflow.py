@@ -273,3 +273,14 @@ def test_an_answer_cell_that_raises_is_named_with_the_type_and_first_line() -> N
     problem, [result] = scoring.score([check], run, Limits())
     assert problem == "ok"
     assert result.message == "your answer cell for Exercise 1.1: square raised ValueError: boom"
+
+
+def test_cells_after_the_last_check_are_not_run() -> None:
+    """They cannot change a score; a chapter's closing timing demo would only slow every submission down."""
+    from nbformat.v4 import new_code_cell
+
+    solution = solution_notebook()
+    solution.cells.append(new_code_cell("import time\ntime.sleep(60)  # a closing benchmark"))
+    merged = notebook.merge(solution, student_notebook()).notebook
+    assert len(merged.cells) == len(solution.cells) - 1
+    assert cv.cell_meta(merged.cells[-1]) == {"role": "test", "grade_id": "t-counter", "points": 3}

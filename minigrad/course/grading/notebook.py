@@ -189,9 +189,13 @@ def merge(solution: NotebookNode, student: NotebookNode) -> Merged:
     """The instructor's notebook with the student's answer cells in place (stubs where an answer is missing).
 
     Several answer cells for one exercise run one after the other, as they would in the student's notebook.
+    The cells after the last check are left out: nothing they do can change a score, and a chapter's closing
+    demos (timings, training curves) would only cost every submission their run time.
     """
     answers, notes = match_answers(solution, student)
     merged = copy_notebook(solution)
+    last_check = max(i for i, cell in enumerate(merged.cells) if _role(cell, "test"))
+    merged.cells = merged.cells[: last_check + 1]
     for cell in merged.cells:
         meta = cv.cell_meta(cell)
         if _role(cell, "answer"):
