@@ -170,6 +170,7 @@ def _kernel_spec(setting: Setting, folders: dict[str, Path], marker: str) -> dic
         masks=sandbox.package_masks(PACKAGE_DIR, stubs),
         overlay=overlay_dir,
         env=_sandbox_env(env),
+        caches=sandbox.matplotlib_font_cache(),
     )
     launch = {
         "bwrap": shutil.which(sandbox.BWRAP),

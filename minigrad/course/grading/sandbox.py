@@ -223,6 +223,9 @@ class KernelView:
     masks: dict[Path, Path] = field(default_factory=dict)  # file in the package -> file shown instead
     overlay: Path | None = None  # the per-submission overlay folder (MINIGRAD_OVERLAY), shown read-only
     env: dict[str, str] = field(default_factory=dict)
+    caches: dict[str, Path] = field(
+        default_factory=dict
+    )  # path inside the home tmpfs -> host file (read-only)
 
 
 def bwrap_arguments(view: KernelView) -> list[str]:
@@ -237,10 +240,23 @@ def bwrap_arguments(view: KernelView) -> list[str]:
     args += ["--bind", str(view.runtime_dir), str(view.runtime_dir)]
     if view.overlay is not None:
         args += ["--ro-bind", str(view.overlay), str(view.overlay)]
+    for inside, host in sorted(view.caches.items()):
+        args += ["--ro-bind", str(host), f"{INSIDE_HOME}/{inside}"]
     args += ["--chdir", INSIDE_HOME]
     for key, value in sorted(view.env.items()):
         args += ["--setenv", key, value]
     return args
+
+
+def matplotlib_font_cache() -> dict[str, Path]:
+    """matplotlib's font list, shown read-only in each kernel's fresh home: without it every kernel spends
+    about half a second of CPU rebuilding it. Empty when matplotlib is missing or has no cache yet."""
+    try:
+        import matplotlib
+    except ImportError:
+        return {}
+    found = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-v*.json"))
+    return {f".matplotlib/{found[-1].name}": found[-1]} if found else {}
 
 
 def package_masks(package_dir: Path, stubs: dict[str, Path]) -> dict[Path, Path]:
