@@ -270,8 +270,8 @@ def run_notebook(nb: NotebookNode, limits: Limits, setting: Setting, workroot: P
             }
         (work / CONFIG).write_text(json.dumps(config, indent=1))
         command = [
-            sys.executable, "-m", "pytest", NOTEBOOK, "-c", "pytest.ini", "-p", "nbval.plugin",
-            "-p", "minigrad.course.grading.plugin", f"{plugin.OPTION}={CONFIG}",
+            sys.executable, "-m", "pytest", NOTEBOOK, "-c", "pytest.ini",
+            "-p", "minigrad.course.grading.plugin", "-p", "nbval.plugin", f"{plugin.OPTION}={CONFIG}",
             "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={limits.cell_timeout:g}",
             "--nbval-sanitize-with=sanitize.cfg", "-p", "no:cacheprovider", "--color=no",
             f"--junitxml={REPORT}", "-o", "junit_family=xunit1", "-q",
