@@ -312,8 +312,13 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
                       or cell_meta(c).get("role") == "answer"]  # fmt: skip
     deleted = ["check cells deleted (ch03-no-grad)"]
     add("anomaly_weakened_checks", {}, {**full, "ch03-backward": 0}, notes=deleted, nb=weakened)
+    also_lost = {
+        "crashes": list(full),  # a dead kernel runs nothing more
+        "no_finally": ["ch03-update"],  # the update_ check relies on no_grad
+        "float64_grad": [],  # not caught by chapter 03's checks today: float64 gradients on a float32 tensor
+    }
     for name, (gid, _, _) in MISTAKES.items():
-        lost = dict.fromkeys(full, 0) if name == "crashes" else {gid: 0}  # a dead kernel runs nothing more
+        lost = dict.fromkeys(also_lost.get(name, [gid]) + ([gid] if name == "no_finally" else []), 0)
         flags = ["imports os"] if name == "crashes" else []  # os._exit needs os: flagged for review
         add(f"mistake_{name}", mistaken(honest, name), {**full, **lost}, flags)
 
