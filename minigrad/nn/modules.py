@@ -73,18 +73,19 @@ class Module:
             )
         return registry
 
-    def _forget(self, name: str) -> None:
-        """Take a name out of every registry (and the instance), before it is filed again."""
+    def _forget(self, name: str, keep: str) -> None:
+        """Take a name out of the instance and the other registries (in `keep` it keeps its place)."""
         self.__dict__.pop(name, None)
         for store in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[store].pop(name, None)
+            if store != keep:
+                self.__dict__[store].pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         params, buffers, modules = (self.__dict__.get(s) for s in ("_parameters", "_buffers", "_modules"))
         if isinstance(value, Parameter):
             self._registry("_parameters", "parameter", name)
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -95,7 +96,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._registry("_modules", "module", name)
-            self._forget(name)
+            self._forget(name, keep="_modules")
             self._modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
