@@ -1,7 +1,7 @@
 """minigrad.save / minigrad.load: write a state dict (or any container of tensors) to a file and read it back.
 
-Like `torch.save`, `save` pickles the object; like `torch.load` since PyTorch 2.6 (`weights_only=True`), `load`
-rebuilds only tensors, NumPy arrays and plain containers, so opening a checkpoint cannot run code from it.
+Like `torch.save`, `save` pickles the object; like `torch.load` since PyTorch 2.6 (`weights_only=True`),
+`load` rebuilds only tensors, NumPy arrays and plain containers, so opening a checkpoint cannot run code.
 """
 
 from __future__ import annotations
