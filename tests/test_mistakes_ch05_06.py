@@ -161,7 +161,7 @@ MISTAKES = [
         M5,
         "ch05-linear",
         "forgets the transpose",
-        (("return F.linear(input, self.weight, self.bias)", "return input @ self.weight + self.bias"),),
+        (("return F.linear(x, self.weight, self.bias)", "return x @ self.weight + self.bias"),),
         ("(2, 3)",),
     ),
     # --- 5.4 Sequential --------------------------------------------------------------------------------------

@@ -447,8 +447,8 @@ class Linear(Module):
             k = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
             init.uniform_(self.bias, -k, k, rng=gen)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002  (PyTorch's argument name)
-        return F.linear(input, self.weight, self.bias)
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
