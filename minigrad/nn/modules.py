@@ -724,11 +724,9 @@ class LayerNorm(Module):
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         dtype = _factory_dtype("LayerNorm", device, dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype))
-            self.bias = Parameter(np.zeros(shape, dtype)) if bias else None
-        else:
-            self.weight = self.bias = None
+        affine = elementwise_affine
+        self.weight: Parameter | None = Parameter(np.ones(shape, dtype)) if affine else None
+        self.bias: Parameter | None = Parameter(np.zeros(shape, dtype)) if affine and bias else None
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         n = len(self.normalized_shape)
