@@ -75,6 +75,7 @@ from minigrad.ops import (
     var,
     where,
 )
+from minigrad.serialization import load, save
 
 # dtype names, as in PyTorch (x.dtype == minigrad.float32)
 float16 = _np.dtype(_np.float16)
@@ -126,6 +127,7 @@ __all__ = [
     "int8",
     "is_grad_enabled",
     "linspace",
+    "load",
     "log",
     "log_softmax",
     "logsumexp",
@@ -152,6 +154,7 @@ __all__ = [
     "randn",
     "relu",
     "reshape",
+    "save",
     "set_grad_enabled",
     "sigmoid",
     "sin",
