@@ -351,7 +351,7 @@ def build_class(root: Path, gradebook: Path) -> dict[str, dict]:
         for gid, source in honest.items()
         if source.startswith("#| export autograd")
     }
-    flag = "imports minigrad.autograd, the module this chapter builds"
+    flag = "imports _accumulate from minigrad.autograd instead of writing it"
     add("attack_import_reference", {**honest, **imported}, {**full, **dict.fromkeys(imported, 0)}, [flag])
     add("attack_read_reference", {**honest, "ch03-accumulate": READS_REFERENCE}, {"ch03-accumulate": 0},
         ["uses exec"])  # fmt: skip

@@ -254,7 +254,7 @@ def cases(paths: dict[str, str]) -> dict[str, dict]:
         "reference_import": {
             "answers": {"t-square": "#| export toy\nfrom minigrad.toy import square"},
             "points": {"t-square": 0, "t-mean": 2, "t-counter": 3},
-            "flags": ["imports minigrad.toy, the module this chapter builds"],
+            "flags": ["imports square from minigrad.toy instead of writing it"],
         },
         "leak": {
             "answers": {"t-mean": LEAK_MEAN},

@@ -253,7 +253,7 @@ def test_the_scan_names_what_an_honest_answer_never_needs() -> None:
     found = scan.answer_findings(source, protected, ["numpy"], ["autograd"], ["Tracer"])
     assert found == [
         "imports os",
-        "imports minigrad.autograd, the module this chapter builds (it is stubbed while grading)",
+        "imports Tracer from minigrad.autograd instead of writing it (stubbed while grading)",
         "redefines check_close",
         "assigns to np.allclose",
         "uses get_ipython",
@@ -284,3 +284,15 @@ def test_cells_after_the_last_check_are_not_run() -> None:
     merged = notebook.merge(solution, student_notebook()).notebook
     assert len(merged.cells) == len(solution.cells) - 1
     assert cv.cell_meta(merged.cells[-1]) == {"role": "test", "grade_id": "t-counter", "points": 3}
+
+
+def test_an_answer_may_import_what_an_earlier_exercise_of_its_chapter_exported() -> None:
+    """Chapter 06's scheduler imports Optimizer (exercise 6.1's, live-exported by then): not a shortcut."""
+    source = (
+        "#| export optim.lr_scheduler\nfrom minigrad.optim.optimizer import Optimizer\n\nclass StepLR: ..."
+    )
+    assert scan.answer_findings(source, {}, [], ["optim.optimizer", "optim.lr_scheduler"], ["StepLR"]) == []
+    shortcut = "#| export optim.lr_scheduler\nfrom minigrad.optim.lr_scheduler import StepLR"
+    assert scan.answer_findings(shortcut, {}, [], ["optim.lr_scheduler"], ["StepLR"]) == [
+        "imports StepLR from minigrad.optim.lr_scheduler instead of writing it (stubbed while grading)"
+    ]

@@ -103,7 +103,7 @@ class Chapter:
     secrets: feedback.Secrets
     protected: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # check helpers, np, ...
     allowed_modules: list[str] = field(default_factory=list)
-    graded_names: list[str] = field(default_factory=list)
+    answer_names: dict[str, list[str]] = field(default_factory=dict)  # what each answer is to define
 
     @classmethod
     def load(cls, path: Path, box: sandbox.Sandbox, workroot: Path) -> Chapter:
@@ -131,7 +131,8 @@ class Chapter:
             seccomp_file.write_bytes(program)
         visible = cv.dumps_notebook(build.make_chapter(solution, path.name))  # what students see anyway
         sources = notebook.instructor_sources(solution)
-        answers = [c.source for c in solution.cells if cv.cell_meta(c).get("role") == "answer"]
+        answer_cells = [c for c in solution.cells if cv.cell_meta(c).get("role") == "answer"]
+        answers = [c.source for c in answer_cells]
         return cls(
             path=path,
             solution=solution,
@@ -140,15 +141,19 @@ class Chapter:
             secrets=feedback.Secrets(notebook.hidden_test_lines(solution), visible),
             protected={name: (module, attr) for name, module, attr in scan.protected_names(sources)},
             allowed_modules=[m for s in [*sources, *answers] for _, m, _ in scan.imported_names(s)],
-            graded_names=[n for s in answers for n in live.defined_names(cv.strip_solution_markers(s))],
+            answer_names={
+                str(cv.cell_meta(c)["grade_id"]): live.defined_names(cv.strip_solution_markers(c.source))
+                for c in answer_cells
+            },
         )
 
     def static_flags(self, answers: dict[str, list[str]]) -> dict[str, list[str]]:
         flags: dict[str, list[str]] = {}
         for gid, sources in answers.items():
             for source in sources:
+                own = self.answer_names.get(gid, [])
                 found = scan.answer_findings(
-                    source, self.protected, self.allowed_modules, self.setting.stubs, self.graded_names
+                    source, self.protected, self.allowed_modules, self.setting.stubs, own
                 )
                 if found:
                     flags.setdefault(f"answer cell {gid}", []).extend(found)

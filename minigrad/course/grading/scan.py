@@ -150,21 +150,24 @@ def answer_findings(
     protected: dict[str, tuple[str, str | None]],
     allowed_modules: Iterable[str],
     graded_modules: Iterable[str],
-    graded_names: Iterable[str],
+    own_names: Iterable[str],
 ) -> list[str]:
-    """What one answer cell does that an honest answer never needs, in words ('imports os')."""
+    """What one answer cell does that an honest answer never needs, in words ('imports os').
+
+    `own_names` are what this answer is to define (the solution's answer cell defines them): taking one of
+    them from the module the chapter builds is the reference-import shortcut. Other names from those modules
+    (a base class an earlier exercise exported) are the student's own code by then, through live export.
+    """
     tree = parse(source)
     if tree is None:
         return []
     allowed = ORDINARY_MODULES | {m.split(".")[0] for m in allowed_modules}
     graded = {f"minigrad.{m}" for m in graded_modules}
-    graded_names = set(graded_names)
+    own = set(own_names)
     found: list[str] = []
 
     def check_import(module: str) -> None:
-        if module in graded or any(module.startswith(g + ".") for g in graded):
-            found.append(f"imports {module}, the module this chapter builds (it is stubbed while grading)")
-        elif module.split(".")[0] not in allowed and module.split(".")[0] != "minigrad":
+        if module.split(".")[0] not in allowed and module.split(".")[0] != "minigrad":
             found.append(f"imports {module}")
 
     def check_rebinding(name: str, module: str, attribute: str | None) -> None:
@@ -183,8 +186,10 @@ def answer_findings(
             module = node.module or ""
             check_import(module)
             for alias in node.names:
-                if f"{module}.{alias.name}" in graded:
-                    found.append(f"imports {module}.{alias.name}, the module this chapter builds")
+                if module in graded and alias.name in own:
+                    found.append(
+                        f"imports {alias.name} from {module} instead of writing it (stubbed while grading)"
+                    )
                 check_rebinding(alias.asname or alias.name, module, alias.name)
         elif (
             isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in protected
@@ -217,6 +222,6 @@ def answer_findings(
                 found.append(MODULE_ATTRIBUTES[(node.value.id, node.attr)])
             if dotted and isinstance(node.ctx, ast.Store | ast.Del) and dotted.split(".")[0] in protected:
                 found.append(f"assigns to {dotted}")
-            if dotted and any(dotted.startswith(g + ".") for g in graded) and node.attr in graded_names:
-                found.append(f"uses {dotted} from the module this chapter builds")
+            if dotted and dotted.rpartition(".")[0] in graded and node.attr in own:
+                found.append(f"uses {dotted} instead of writing it (stubbed while grading)")
     return list(dict.fromkeys(found))
