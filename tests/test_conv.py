@@ -181,13 +181,13 @@ def test_rows_layout_matches_im2col_and_its_adjoint() -> None:
 
 @pytest.mark.parametrize("path", PATHS)
 def test_output_is_a_view_of_the_gemm_layout(path) -> None:
-    """No copy after the GEMM: the NCHW output is a transposed view of a (C_out, N, OH, OW) array."""
+    """No copy after the GEMM: the NCHW output is a view of the product, whose rows are output channels."""
     rng = np.random.default_rng(6)
     out = PATHS[path](
         Tensor(rng.standard_normal((2, 3, 6, 6))), Tensor(rng.standard_normal((4, 3, 3, 3))), None, 1, 1
     )
     assert out.data.base is not None and not out.data.flags.c_contiguous
-    assert out.data.transpose(1, 0, 2, 3).flags.c_contiguous
+    assert out.data.strides[1] > out.data.strides[0] > out.data.strides[2] > out.data.strides[3] > 0
 
 
 # --- the scratch pool and the chunks: bounded, reused, never leaking into results ---------------------------
@@ -289,7 +289,8 @@ def test_training_saves_the_input_not_the_columns() -> None:
     w = Tensor(rng.standard_normal((32, 16, 3, 3)).astype(np.float32), requires_grad=True)
     F.conv2d(x, w, padding=1)  # the pool is warm, as after the first training step
     kept, _ = _traced_mib(lambda: F.conv2d(x, w, padding=1))
-    assert kept <= 64 * 32 * 14 * 14 * 4 / 2**20 + 0.1, kept  # the output (1.53 MiB); im2col would add 8
+    rows_layout_output = 64 * 32 * 14 * 16 * 4 / 2**20  # 1.75 MiB: 2 wrapped columns per row, not copied away
+    assert kept <= rows_layout_output + 0.1, kept  # im2col's columns would add 8 MiB
 
 
 def test_memory_is_flat_over_200_training_steps() -> None:

@@ -269,16 +269,17 @@ class Conv2dChunked(Function):
         oh, ow, width, per_image = _geometry(x.shape, weight.shape, stride, padding, dilation)
         w2 = weight.reshape(c_out, -1)
         pool = scratch_pool()
-        b = 0 if bias is None else bias.reshape(c_out, 1, 1, 1)
-        out = np.empty((c_out, n, oh, ow), dtype=x.dtype)
+        out = np.empty((c_out, n * oh * width), dtype=x.dtype)  # the GEMM's layout, for the whole batch
         for chunk in batch_chunks(n, per_image * x.itemsize):
             cols = _columns(x[chunk], weight.shape[2:], stride, padding, dilation, pool)
-            res = pool.get("out", (c_out, cols.shape[1]), x.dtype)
+            res = out[:, chunk.start * oh * width : chunk.stop * oh * width]  # this chunk's columns: a view
             np.matmul(w2, cols, out=res)
-            np.add(res.reshape(c_out, -1, oh, width)[..., :ow], b, out=out[:, chunk])  # drop wrapped columns
+            if bias is not None:
+                res += bias[:, None]
         ctx.save_for_backward(x, weight)
         ctx.settings = (stride, padding, dilation)
-        return out.transpose(1, 0, 2, 3)  # NCHW as a view of the (C_out, N, OH, OW) array
+        # NCHW as a view: the wrapped columns of the rows layout are left out, not copied away
+        return out.reshape(c_out, n, oh, width)[..., :ow].transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, g):
