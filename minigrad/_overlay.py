@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
-from importlib.machinery import ModuleSpec
+from importlib.machinery import ModuleSpec, SourceFileLoader
 from pathlib import Path
+from types import ModuleType
 
 ENV = "MINIGRAD_OVERLAY"
 OFF = frozenset({"", "0", "off", "no", "none", "false"})
@@ -32,6 +34,28 @@ def overlay_root() -> Path | None:
     return Path(__file__).resolve().parent.parent / ".minigrad"
 
 
+class OverlayLoader(SourceFileLoader):
+    """Runs an overlay module; if it fails, the error names the file and the command that undoes the export.
+
+    Why: one broken export breaks every `import minigrad`, and Python's own traceback ends deep inside it.
+    """
+
+    def exec_module(self, module: ModuleType) -> None:
+        try:
+            super().exec_module(module)
+        except Exception as error:
+            with open(self.path, encoding="utf-8", errors="replace") as file:
+                chapter = re.search(r"\b(\d\d)_\w*\.ipynb", file.read(1000))
+            reset = f"minigrad-course reset {chapter.group(1) if chapter else ''}".rstrip()
+            raise ImportError(
+                f"{self.path}, your exported {module.__name__}, does not import: {type(error).__name__}: "
+                f"{error}. Fix the notebook and export it again, or run `{reset}` to go back to the "
+                "package's version.",
+                name=module.__name__,
+                path=self.path,
+            ) from error
+
+
 class OverlayFinder:
     """A meta-path finder for `minigrad.<module>` files present in the overlay (never for packages)."""
 
@@ -44,7 +68,9 @@ class OverlayFinder:
         file = self.root.joinpath(*fullname.split(".")).with_suffix(".py")
         if not file.is_file():
             return None
-        return importlib.util.spec_from_file_location(fullname, file)
+        return importlib.util.spec_from_file_location(
+            fullname, file, loader=OverlayLoader(fullname, str(file))
+        )
 
     def __repr__(self) -> str:
         return f"OverlayFinder({str(self.root)!r})"

@@ -13,6 +13,8 @@ from minigrad.data import DataLoader, Dataset, TensorDataset
 from minigrad.datasets import mnist
 from minigrad.datasets.mnist import DATA, FILES, read_idx
 
+pytestmark = pytest.mark.ch08
+
 # --- MNIST --------------------------------------------------------------------------------------------------
 
 

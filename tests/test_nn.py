@@ -17,6 +17,8 @@ import minigrad.functional as F
 from minigrad import Tensor, nn
 from minigrad.datasets import moons, spiral
 
+pytestmark = pytest.mark.ch05
+
 
 class Net(nn.Module):
     def __init__(self, rng: int = 0) -> None:

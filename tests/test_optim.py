@@ -17,6 +17,8 @@ from minigrad import Tensor, nn, optim
 from minigrad.nn.utils import clip_grad_norm_
 from minigrad.optim.lr_scheduler import CosineAnnealingLR, StepLR
 
+pytestmark = pytest.mark.ch06
+
 P0 = [1.0, -2.0]
 G1 = [0.5, -1.0]
 G2 = [0.1, 0.3]

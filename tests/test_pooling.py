@@ -14,6 +14,8 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad import Tensor, nn
 
+pytestmark = pytest.mark.ch08
+
 
 def pairs(v):
     return (v, v) if isinstance(v, int) else v

@@ -3,6 +3,7 @@ state after moving their controls (no browser here; tests/browser/ drives the sa
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import matplotlib
@@ -11,8 +12,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from minigrad import Tensor, nn  # noqa: E402
-from minigrad.viz import (  # noqa: E402  # noqa: E402
+from minigrad import Tensor, nn, tracer  # noqa: E402
+from minigrad.viz import (  # noqa: E402
     ConvExplainer,
     FeatureMapViewer,
     GraphViewer,
@@ -24,6 +25,7 @@ from minigrad.viz import (  # noqa: E402  # noqa: E402
 )
 from minigrad.viz.conv import conv2d_numpy, out_size, window  # noqa: E402
 from minigrad.viz.graph import build_graph  # noqa: E402
+from minigrad.viz.graphview import View  # noqa: E402
 from minigrad.viz.layout import layered_layout  # noqa: E402
 from minigrad.viz.playground import SURFACES, run_optimizer  # noqa: E402
 from minigrad.viz.svg import CHAR_W  # noqa: E402
@@ -43,11 +45,70 @@ def small_graph():
     return x, w, b, loss
 
 
-def node_states(svg: str, kind: str) -> dict[str, str]:
-    """node id -> data-state for the nodes of one kind ("fn" or "tensor") in a graph SVG."""
+def node_states(viewer: GraphViewer, kind: str) -> dict[str, str]:
+    """node id -> state, as the browser shows it now, for the drawn nodes of one kind ("fn", "tensor")."""
+    return {nid: st for nid, st in viewer.node_states().items() if viewer.graph.nodes[nid].kind == kind}
+
+
+def svg_states(svg: str, kind: str) -> dict[str, str]:
+    """node id -> data-state for the nodes of one kind in a graph SVG."""
     return dict(
         re.findall(rf'<g id="mg-node-(\w+)" class="mg-node mg-{kind}[^"]*"[^>]*data-state="(\w+)"', svg)
     )
+
+
+@contextlib.contextmanager
+def tag_modules():
+    """What the engine's `ctx.module` will record: the innermost module whose __call__ was running."""
+    plain = nn.Module.__call__
+
+    def call(self, *args, **kwargs):
+        before = max(tracer.funcs, default=-1)
+        out = plain(self, *args, **kwargs)
+        for seq, ctx in list(tracer.funcs.items()):
+            if seq > before and getattr(ctx, "module", None) is None:
+                ctx.module = self
+        return out
+
+    nn.Module.__call__ = call
+    try:
+        yield
+    finally:
+        nn.Module.__call__ = plain
+
+
+def lenet_loss():
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2, rng=rng),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5, rng=rng),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120, rng=rng),
+        nn.ReLU(),
+        nn.Linear(120, 84, rng=rng),
+        nn.ReLU(),
+        nn.Linear(84, 10, rng=rng),
+    )
+    x = Tensor(rng.normal(size=(4, 1, 28, 28)).astype(np.float32), name="images")
+    with tag_modules():
+        loss = nn.CrossEntropyLoss()(model(x), np.array([1, 2, 3, 4]))
+    return model, loss
+
+
+def recurrence(steps: int = 60):
+    """h = tanh(h @ W + x_t @ U + b) unrolled: 5 calls a step, 2 for the loss (302 calls for 60 steps)."""
+    rng = np.random.default_rng(1)
+    W = Tensor(rng.normal(0, 0.4, (8, 8)).astype(np.float32), requires_grad=True, name="W")
+    U = Tensor(rng.normal(0, 0.4, (4, 8)).astype(np.float32), requires_grad=True, name="U")
+    b = Tensor(np.zeros(8, np.float32), requires_grad=True, name="b")
+    h = Tensor(np.zeros((2, 8), np.float32), name="h0")
+    for t in range(steps):
+        h = (h @ W + Tensor(rng.normal(size=(2, 4)).astype(np.float32), name=f"x{t}") @ U + b).tanh()
+    return (h * h).sum(), (W, U, b)
 
 
 def box_overlap(a, b) -> bool:
@@ -169,8 +230,8 @@ def test_viewer_replays_backward_without_touching_user_grads():
     gz = 2 * ((z + b.data) > 0) + 1
     np.testing.assert_allclose(w.grad, x.data.T @ gz, rtol=1e-6)
     np.testing.assert_allclose(b.grad, (2 * ((z + b.data) > 0)).sum(0), rtol=1e-6)
-    final = viewer.drawing.state.final  # the replay computed the same gradients on the side
-    np.testing.assert_allclose(final[viewer.graph.tid[id(w)]][0], w.grad, rtol=1e-6)
+    final = viewer.hist.final(viewer.graph.tid[id(w)])  # the replay computed the same gradients on the side
+    np.testing.assert_allclose(final, w.grad, rtol=1e-6)
 
 
 def test_step_slider_highlights_exactly_the_first_k_calls():
@@ -180,11 +241,13 @@ def test_step_slider_highlights_exactly_the_first_k_calls():
     assert order == ["f5", "f4", "f3", "f2", "f1", "f0"]  # reverse recording order
     for k in range(len(order) + 1):
         viewer.slider.value = k
-        states = node_states(viewer.picture.value, "fn")
+        states = node_states(viewer, "fn")
         highlighted = [f for f, s in states.items() if s in ("done", "current")]
         assert sorted(highlighted) == sorted(order[:k])
         assert [f for f, s in states.items() if s == "current"] == order[k - 1 : k]
         assert f"step {k} / {len(order)}" in viewer.status.value
+    # what the browser got (the SVG, then one patch per step) is what Python says it shows
+    assert svg_states(viewer.view.svg(viewer._looks, len(order), None), "fn") == node_states(viewer, "fn")
 
 
 def test_only_gradients_computed_so_far_are_shown():
@@ -193,36 +256,42 @@ def test_only_gradients_computed_so_far_are_shown():
     g = viewer.graph
     wid, bid, zid = g.tid[id(w)], g.tid[id(b)], g.tid[id(loss._ctx.inputs[0]._ctx.inputs[1])]
     viewer.slider.value = 0
-    t = node_states(viewer.picture.value, "tensor")
+    t = node_states(viewer, "tensor")
     assert t[g.tid[id(loss)]] == "complete" and t[wid] == "waiting" and t[bid] == "waiting"
     assert t[g.tid[id(x)]] == "nograd"
     viewer.slider.value = 2  # Sum, then the final Add: z has its first of two gradient parts
-    t = node_states(viewer.picture.value, "tensor")
+    t = node_states(viewer, "tensor")
     assert t[zid] == "partial" and t[wid] == "waiting"
-    assert "(1/2)" in viewer.picture.value
+    assert viewer._looks[zid]["t"]["gtext"].endswith("(1/2)")
     viewer.slider.value = 5  # ... Add #1 sent b its gradient and z its second part
-    t = node_states(viewer.picture.value, "tensor")
+    t = node_states(viewer, "tensor")
     assert t[zid] == "complete" and t[bid] == "complete" and t[wid] == "waiting"
     viewer.slider.value = 6
-    assert node_states(viewer.picture.value, "tensor")[wid] == "complete"
+    assert node_states(viewer, "tensor")[wid] == "complete"
 
 
-def test_every_label_fits_its_box_at_every_step():
-    *_, loss = small_graph()
-    d = GraphViewer(loss).drawing
-    for k, known in enumerate(d.state.every_step()):
-        for nid in d.order:
-            width = max(map(len, d.lines(nid, known))) * CHAR_W
-            assert width + 10 <= d.layout.boxes[nid].w, (k, nid, d.lines(nid, known))
+@pytest.mark.parametrize("make", ["small", "lenet", "recurrence"])
+def test_every_label_fits_its_box_at_every_step(make):
+    loss = {
+        "small": lambda: small_graph()[-1],
+        "lenet": lambda: lenet_loss()[1],
+        "recurrence": lambda: recurrence(8)[0],
+    }[make]()
+    v = GraphViewer(loss, open=[]).view
+    for k in range(len(v.hist.steps) + 1):
+        for nid in v.nodes:
+            width = max(map(len, v.lines(nid, k))) * CHAR_W
+            assert width + 10 <= v.boxes[nid].w, (k, nid, v.lines(nid, k))
 
 
 def test_node_dropdown_and_heatmap():
     x, w, b, loss = small_graph()
     viewer = GraphViewer(loss)
-    first = viewer.heatmap.outputs[0]["data"]["image/png"]
+    first = viewer.heatmap.outputs[0]["data"]
+    assert "text/html" in first and "data = " in first["text/html"]  # the scalar loss: its numbers
     viewer.node_select.value = viewer.graph.tid[id(w)]
-    assert 'class="mg-node mg-tensor mg-waiting mg-selected"' in viewer.picture.value
-    assert viewer.heatmap.outputs[0]["data"]["image/png"] != first
+    assert viewer._looks[viewer.graph.tid[id(w)]]["c"] == "mg-node mg-tensor mg-waiting mg-selected"
+    assert "image/png" in viewer.heatmap.outputs[0]["data"]  # a matrix: heatmaps
     assert len(viewer.heatmap.outputs) == 1
 
 
@@ -232,7 +301,7 @@ def test_svg_is_deterministic_and_has_no_addresses():
         *_, loss = small_graph()
         v = GraphViewer(loss)
         v.slider.value = 3
-        svgs.append((v.picture.value, graph_svg(loss), to_dot(loss)))
+        svgs.append((v.canvas.svg, str(v._looks), v.status.value, graph_svg(loss), to_dot(loss)))
     assert svgs[0] == svgs[1]
     assert not re.search(r"0x[0-9a-f]{6,}", "".join(svgs[0]))
 
@@ -267,15 +336,180 @@ def test_big_graph_is_compacted_and_readable():
     model = nn.Sequential(*[m for _ in range(6) for m in (nn.Linear(8, 8), nn.ReLU())], nn.Linear(8, 3))
     x = Tensor(rng.normal(size=(4, 8)).astype(np.float32))
     loss = nn.CrossEntropyLoss()(model(x), np.array([0, 1, 2, 0]))
-    viewer = GraphViewer(loss, model=model)
-    d = viewer.drawing
-    assert d.compact and len(d.order) < len(viewer.graph.nodes)
-    assert "0.weight (8, 8)" in viewer.picture.value  # parameters carry their model names
-    boxes = [d.layout.boxes[n] for n in d.order]
+    viewer = GraphViewer(loss, model=model)  # no ctx.module here: a flat, compact picture
+    v = viewer.view
+    assert viewer.graph.compact and len(v.nodes) < len(viewer.graph.nodes)
+    assert any(lk.startswith("0.weight (8, 8)") for lk, _ in viewer.node_select.options)
+    boxes = [v.boxes[n] for n in v.nodes]
     assert not any(box_overlap(p, q) for i, p in enumerate(boxes) for q in boxes[i + 1 :])
-    assert "max-height:560px;overflow:auto" in viewer.picture.value
     viewer.slider.value = viewer.slider.max
-    assert set(node_states(viewer.picture.value, "fn").values()) <= {"done", "current"}
+    assert set(node_states(viewer, "fn").values()) <= {"done", "current"}
+
+
+def names_in_status(viewer: GraphViewer) -> list[str]:
+    return re.findall(r'class="mg-ref" data-node="(\w+)"', viewer.status.value)
+
+
+def assert_names_drawn(viewer: GraphViewer) -> None:
+    """Every node the status line or the dropdown names is drawn."""
+    drawn = set(viewer.view.nodes) | set(viewer.view.frames)
+    assert set(names_in_status(viewer)) <= drawn, (names_in_status(viewer), viewer.status.value)
+    for _, key in viewer.node_select.options:
+        shown = [key] if key not in viewer.graph.copies else viewer.graph.copies[key]
+        assert any(s in drawn for s in shown), key
+
+
+def test_lenet_is_grouped_by_layer_closed_and_opens_one_by_one():
+    model, loss = lenet_loss()
+    viewer = GraphViewer(loss, model=model)
+    g, v = viewer.graph, viewer.view
+    tops = [g.groups[m].label for m in g.top if m in g.groups]
+    layers = [f"{i}: {type(m).__name__}" for i, m in enumerate(model)]
+    assert tops == layers + ["CrossEntropyLoss"]  # one box per layer in order; the loss module is no layer
+    assert len(v.frames) == 0 and len([n for n in v.nodes if n in g.groups]) == 13  # all closed
+    conv2 = next(gid for gid, grp in g.groups.items() if grp.label == "3: Conv2d")
+    inside = {g.nodes[n].label for n in g.groups[conv2].members}
+    assert {"3.weight", "3.bias"} <= inside and any(x.startswith("Conv2dFunction") for x in inside)
+    assert g.nodes[g.groups[conv2].output].shape == (4, 16, 10, 10)
+    assert_names_drawn(viewer)
+    for k in range(1, viewer.slider.max + 1):  # the box lights up while one of its calls is processed
+        viewer.slider.value = k
+        cur = viewer.current
+        box = viewer.shown(cur)
+        assert viewer.node_states()[box] == "current", (k, box)
+        assert_names_drawn(viewer)
+    assert all(st == "done" for n, st in viewer.node_states().items() if n in g.groups and n != box)
+    viewer._on_canvas(None, {"event": "toggle", "node": conv2})  # what clicking its title bar sends
+    assert conv2 in viewer.view.open and conv2 in viewer.view.frames
+    drawn = {g.nodes[n].label for n in viewer.view.nodes}
+    assert {"3.weight", "3.bias", "2: MaxPool2d", "4: ReLU"} <= drawn
+    assert viewer.node_states()[viewer.shown(viewer.current)] == "current"  # step kept while it opened
+    assert_names_drawn(viewer)
+    viewer._on_canvas(None, {"event": "click", "node": conv2})  # an open frame's body selects nothing
+    viewer._on_canvas(None, {"event": "click", "node": "g7"})  # a closed layer: its output
+    assert viewer.node_select.value == "g7" and viewer._looks["g7"]["c"].endswith("mg-selected")
+    boxes = [viewer.view.boxes[n] for n in viewer.view.nodes]
+    assert not any(box_overlap(p, q) for i, p in enumerate(boxes) for q in boxes[i + 1 :])
+    frame = viewer.view.boxes[conv2]
+    for n in viewer.view.nodes:  # everything of the open layer sits inside its frame, nothing else does
+        b, mine = viewer.view.boxes[n], g.nodes[n].parent == conv2
+        within = (
+            frame.left <= b.left
+            and b.right <= frame.right
+            and frame.top <= b.top
+            and b.bottom <= frame.bottom
+        )
+        assert within == mine, n
+
+
+def test_steps_send_only_the_nodes_that_changed():
+    loss, _ = recurrence()
+    viewer = GraphViewer(loss)
+    sent = []
+    viewer.canvas.send = lambda content, buffers=None: sent.append(content)
+    svg = viewer.canvas.svg
+    for k in range(1, 41):
+        viewer.slider.value = k
+    assert viewer.canvas.svg == svg and len(sent) == 40  # no new SVG, one patch a step
+    sizes = [len(str(m["nodes"])) for m in sent]
+    assert max(sizes) < 3000 and all(m["nodes"] for m in sent), sizes
+    assert all(m["reveal"] == viewer.shown(viewer.steps[k].fn) for k, m in enumerate(sent))
+    viewer._on_canvas(None, {"event": "ready"})  # a new browser view catches up from the drawn SVG
+    catch_up = sent[-1]["nodes"]
+    expected = {n: lk for n, lk in viewer._looks.items() if lk != viewer._svg_looks[n]}
+    assert catch_up == expected and catch_up
+
+
+def test_recurrence_is_grouped_by_time_step_with_shared_weights_per_use():
+    loss, (W, U, b) = recurrence()
+    viewer = GraphViewer(loss)
+    g = viewer.graph
+    assert len(g.calls) == 302 and g.grouping == "time steps"
+    steps = [g.groups[m] for m in g.top if m in g.groups]
+    assert [s.label for s in steps] == [f"step {t}" for t in range(1, 61)]
+    assert all(len(s.calls) == 5 for s in steps)  # h @ W, x @ U, +, + b, tanh
+    assert [g.nodes[f].obj.fn.__name__ for f in g.top if f in g.calls] == ["Mul", "Sum"]
+    wid = g.tid[id(W)]
+    assert len(g.copies[wid]) == 60  # drawn once per use, each inside its own step
+    assert {g.nodes[c].parent for c in g.copies[wid]} == {s.id for s in steps}
+    viewer.open_select.value = tuple(g.groups)  # everything open: no edge from W crosses a step
+    edges_from_w = [(a, b2) for a, b2 in viewer.view.edges if a in g.copies[wid]]
+    assert len(edges_from_w) == 60
+    assert all(g.nodes[a].parent == g.nodes[b2].parent for a, b2 in edges_from_w)
+    hs = [g.groups[s.id].output for s in steps]  # every hidden state is drawn (vanishing gradients)
+    assert all(h in viewer.view.nodes for h in hs)
+    viewer.slider.value = viewer.slider.max
+    grads = [np.mean(np.abs(viewer.hist.final(h))) for h in hs]
+    assert grads[0] < grads[-1]  # ... and their colours tell the gradient fading back through time
+    assert_names_drawn(viewer)
+
+
+def test_one_time_step_at_a_time_follows_the_backward_pass():
+    loss, _ = recurrence()
+    viewer = GraphViewer(loss)
+    step30 = next(gid for gid, grp in viewer.graph.groups.items() if grp.label == "step 30")
+    viewer.focus.value = step30
+    labels = {viewer.graph.nodes[n].label for n in viewer.view.nodes}
+    assert {"step 29", "step 31", "W", "U", "b", "x29"} <= labels and len(viewer.view.nodes) < 30
+    assert not any(lab.startswith("step 2") and lab not in ("step 29",) for lab in labels)
+    assert_names_drawn(viewer)
+    viewer.slider.value = 3  # the first calls of step 60: the view moves there, as a student would
+    assert viewer.focus.value == viewer.graph.ancestors(viewer.current)[0]
+    assert viewer.graph.groups[viewer.focus.value].label == "step 60"
+    assert viewer.node_states()[viewer.current] == "current"
+    assert_names_drawn(viewer)
+
+
+def test_clicking_a_shared_weight_selects_every_use():
+    loss, (W, *_) = recurrence()
+    viewer = GraphViewer(loss, open=["step 60", "step 59"])
+    wid = viewer.graph.tid[id(W)]
+    copy = next(c for c in viewer.graph.copies[wid] if c in viewer.view.nodes)
+    viewer._on_canvas(None, {"event": "click", "node": copy})
+    assert viewer.node_select.value == wid
+    assert viewer.node_select.label.startswith("W (8, 8) (60 uses)")
+    selected = {n for n, lk in viewer._looks.items() if "mg-selected" in lk["c"]}
+    assert selected == {c for c in viewer.graph.copies[wid] if c in viewer.view.nodes} and len(selected) == 2
+
+
+def test_module_groups_nest_and_repeat_per_use():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(3, 3, rng=0)
+
+        def forward(self, x):
+            return self.lin(x).relu()  # relu belongs to the block itself, lin to block.lin
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+
+        def forward(self, x):
+            return self.block(self.block(x) * 2.0)  # the same block used twice, with an op between
+
+    net = Net()
+    with tag_modules():
+        loss = net(Tensor(np.ones((2, 3), np.float32))).sum()
+    g = build_graph(loss, net)
+    labels = [grp.label for grp in g.groups.values()]
+    assert labels == [
+        "block: Block (use 1)",
+        "block.lin: Linear (use 1)",
+        "block: Block (use 2)",
+        "block.lin: Linear (use 2)",
+    ]
+    v = View(g, GraphViewer(loss, model=net).hist, set(g.groups))  # opening everything keeps it acyclic
+    assert v.frames and all(f in g.groups for f in v.frames)
+
+
+def test_graph_svg_and_dot_of_a_grouped_model():
+    model, loss = lenet_loss()
+    svg = graph_svg(loss, model=model)
+    assert svg.count('class="mg-node mg-group mg-closed') == 13  # 12 layers and the loss module
+    dot = to_dot(loss, model=model)
+    assert dot.count("subgraph cluster_") == 13 and 'label="3: Conv2d";' in dot
 
 
 # --- conv explainer ----------------------------------------------------------------------------------------
@@ -350,8 +584,10 @@ def test_playground_default_optimizers_from_minigrad_optim():
     rosen = SURFACES["Rosenbrock"]
     start_loss = rosen.f(*np.array(rosen.start))
     assert all(r.diverged_at is None and r.path[-1, 2] < start_loss for r in pg.runs.values())
+    n = pg.redraws
     pg.surface.value = "Beale"
     assert pg.lr["Adam"].value == pytest.approx(SURFACES["Beale"].lrs["Adam"])
+    assert pg.redraws == n + 1  # one user action, one redraw
 
 
 # --- training monitor --------------------------------------------------------------------------------------
@@ -371,8 +607,40 @@ def test_monitor_records_metrics_and_gradient_norms():
     assert mon.norms["2.bias"][1][-1] == pytest.approx(norms["2.bias"])
     assert mon.redraws == 1  # throttled: only the first update drew
     mon.close()
-    assert mon.redraws == 2 and "step 2" in mon.status.value and mon.plot.outputs
+    assert mon.redraws == 2 and "step 2" in mon.status.value and "<polyline" in mon.plot.value
     assert mon.bar.n == 3
+
+
+def test_monitor_throttle_is_by_wall_time(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("minigrad.viz.training.time.monotonic", lambda: clock[0])
+    mon = TrainingMonitor(min_interval=0.5)
+    draws = []
+    monkeypatch.setattr(mon, "draw", lambda: draws.append(clock[0]))
+    for step in range(100):  # 100 steps of 20 ms: 2 s
+        mon.update(step, loss=1.0)
+        clock[0] += 0.02
+    assert draws[0] == 100.0  # live from the first update
+    gaps = np.diff(draws)
+    assert len(draws) == 4 and (gaps >= 0.5 - 1e-9).all(), draws
+    mon.close()
+    assert len(draws) == 5  # the final state
+
+
+def test_monitor_chart_shows_every_metric():
+    mon = TrainingMonitor(min_interval=1e9)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    for step in range(300):
+        mon.update(step, loss=1.0 / (step + 1), acc=step / 300, model=model)
+    mon.close()
+    svg = mon.plot.value
+    lines = re.findall(r'<polyline class="mg-line" data-label="([^"]+)" points="([^"]+)"', svg)
+    labels = [lab for lab, _ in lines]
+    assert labels.count("loss") == 1 and "loss (mean of 12)" in labels and "acc (mean of 12)" in labels
+    assert {"0.weight", "0.bias", "1.weight", "1.bias"} <= set(labels)
+    assert all(len(pts.split()) <= 402 for _, pts in lines)  # long runs are thinned, not dropped
 
 
 def test_monitor_warns_about_vanishing_and_exploding_gradients():
@@ -402,8 +670,12 @@ def test_feature_viewer_layers_channels_and_filters():
     assert fv.acts_out.outputs[0]["data"]["image/png"] != png
     fv.channels.value = (1, 3)
     assert fv.shown_channels() == [1, 2, 3] and "channels 1–3" in fv.info.value
-    fv.layer.value = 5  # the Linear logits: no channels
+    assert fv.filters_shown == [1, 2, 3]  # the filters of exactly the channels shown, of this layer
+    fv.layer.value = 3  # ReLU: no weights of its own, so no filters (not the convolution's before it)
+    assert fv.filters_shown == []
+    fv.layer.value = 5  # the Linear logits: no channels, its weight matrix
     assert fv.channels.disabled and fv.shown_channels() == []
+    assert fv.filters_shown == list(range(10))
     pred = int(np.argmax(fv.acts[-1][0]))
     assert f"predicts <b class='mg-fm-pred'>{pred}</b> (label 4)" in fv.info.value
     fv.image.value = 1
@@ -413,4 +685,6 @@ def test_feature_viewer_layers_channels_and_filters():
 def test_reprs_are_short_and_stable():
     *_, loss = small_graph()
     assert repr(GraphViewer(loss)) == "GraphViewer(16 nodes shown, 6 backward calls)"
+    model, loss = lenet_loss()
+    assert repr(GraphViewer(loss, model=model)) == "GraphViewer(13 nodes shown, 19 backward calls)"
     assert repr(ConvExplainer()) == "ConvExplainer(input (6, 6), kernel (3, 3))"

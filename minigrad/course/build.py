@@ -382,9 +382,9 @@ def canonical_widget_ids(nb: NotebookNode) -> NotebookNode:
 
 @contextlib.contextmanager
 def _kernel_environment(root: Path) -> Iterator[None]:
-    """Let kernels import the package under `root` (not some other installed copy), with a fixed hash seed and
-    one BLAS thread, as the tests run them (see conftest.py)."""
-    fixed = {"PYTHONHASHSEED": "0", **ONE_BLAS_THREAD}
+    """Let kernels import the package under `root` (not some other installed copy, nor a student's overlay),
+    with a fixed hash seed and one BLAS thread, as the tests run them (see conftest.py)."""
+    fixed = {"PYTHONHASHSEED": "0", "MINIGRAD_OVERLAY": "off", **ONE_BLAS_THREAD}
     saved = {key: os.environ.get(key) for key in ("PYTHONPATH", *fixed)}
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), saved["PYTHONPATH"]) if p)
     os.environ.update(fixed)

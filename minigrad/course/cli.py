@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from minigrad.course import build, grade
+from minigrad.course import build, grade, release, student, testing
 from minigrad.course.build import SOLUTIONS
 
 
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_arguments(build_parser)
     build_parser.set_defaults(func=build.run)
     grade.register(subparsers)
+    student.register(subparsers)
+    testing.register(subparsers)
+    release.register(subparsers)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -30,13 +30,12 @@ def model_layers(model: Any) -> list[tuple[str, Any]]:
     return layers
 
 
-def _filters_of(layers: list[tuple[str, Any]], i: int) -> tuple[int, np.ndarray] | None:
-    """The 4-D weight (out, in, kh, kw) of layer i, or of the nearest layer before it that has one."""
-    for j in range(i, -1, -1):
-        w = getattr(layers[j][1], "weight", None)
-        if w is not None and np.ndim(getattr(w, "data", w)) == 4:
-            return j, np.asarray(getattr(w, "data", w))
-    return None
+def _weight_of(layer: Any) -> np.ndarray | None:
+    """The layer's own weight array (4-D for a convolution, 2-D for a Linear layer), or None."""
+    w = getattr(layer, "weight", None)
+    if w is None:
+        return None
+    return np.asarray(getattr(w, "data", w))
 
 
 class FeatureMapViewer(W.VBox):
@@ -94,6 +93,7 @@ class FeatureMapViewer(W.VBox):
             "mg-fm-filters"
         )
         self._busy = False
+        self.filters_shown: list[int] = []  # output channels (or units) whose weights the panel shows
         self.image.observe(self._redraw, names="value")
         self.layer.observe(self._layer_changed, names="value")
         self.channels.observe(self._redraw, names="value")
@@ -203,34 +203,45 @@ class FeatureMapViewer(W.VBox):
                 if v.size <= 10:
                     ax.set_xticks(range(v.size))
             else:
-                ax.imshow(v[None, :], aspect="auto", cmap="viridis")
+                im = ax.imshow(v[None, :], aspect="auto", cmap="viridis", interpolation="nearest")
                 ax.set_yticks([])
                 ax.set_xlabel("feature")
+                fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label="activation")
             ax.set_title(f"activations: {v.size} numbers (a flat vector, no channels)", fontsize=10)
         fig.subplots_adjust(left=0.02, right=0.93, top=0.85, bottom=0.14, wspace=0.12)
         show_figure(self.acts_out, fig)
 
     def _draw_filters(self, chans: list[int]) -> None:
+        """The weights of the layer shown, and only of that layer: a convolution's filter for every shown
+        channel, a Linear layer's weight matrix; a note for layers without weights."""
         import matplotlib.pyplot as plt
 
-        li = self.layer.value
-        found = _filters_of(self.layers, li)
-        fig, ax = plt.subplots(figsize=(5.4, 3.9), dpi=80)
-        if found is None:
+        layer = self.layers[self.layer.value][1]
+        w = _weight_of(layer)
+        fig, ax = plt.subplots(figsize=(5.4, max(3.9, 0.5 + 0.42 * len(chans))), dpi=80)
+        if w is None or w.ndim not in (2, 4):
             ax.axis("off")
             ax.text(
                 0.5,
                 0.5,
-                "no convolution filters at or before this layer",
+                f"{type(layer).__name__} has no weights:\nit only transforms what the layer before it made",
                 ha="center",
                 va="center",
                 color="#777777",
                 transform=ax.transAxes,
             )
+            self.filters_shown = []
+        elif w.ndim == 2:  # Linear: out_features × in_features
+            m = float(np.max(np.abs(w))) or 1.0
+            im = ax.imshow(w, cmap="RdBu_r", vmin=-m, vmax=m, aspect="auto", interpolation="nearest")
+            ax.set_xlabel(f"input feature (0…{w.shape[1] - 1})", fontsize=9)
+            ax.set_ylabel(f"output unit (0…{w.shape[0] - 1})", fontsize=9)
+            fig.colorbar(im, ax=ax, fraction=0.04, pad=0.03)
+            ax.set_title(f"weight of this layer {tuple(w.shape)}: red +, blue −", fontsize=10)
+            self.filters_shown = list(range(w.shape[0]))
         else:
-            j, w = found
-            rows = [c for c in chans if c < w.shape[0]] if j == li else list(range(w.shape[0]))
-            rows = rows[:8]
+            rows = [c for c in chans if c < w.shape[0]]
+            self.filters_shown = rows
             ncols = min(w.shape[1], 8)
             kh, kw = w.shape[2:]
             grid = np.full((len(rows) * (kh + 1) - 1, ncols * (kw + 1) - 1), np.nan)
@@ -253,7 +264,11 @@ class FeatureMapViewer(W.VBox):
             for sp in ax.spines.values():
                 sp.set_visible(False)
             fig.colorbar(im, ax=ax, fraction=0.04, pad=0.03)
-            src = "this layer" if j == li else f"layer {self._layer_name(j)}"
-            ax.set_title(f"filters of {src}\nweight {tuple(w.shape)}: red +, blue −", fontsize=10)
-        fig.subplots_adjust(left=0.12, right=0.86, top=0.86, bottom=0.08)
+            more = f", inputs 0–{ncols - 1} of {w.shape[1]}" if ncols < w.shape[1] else ""
+            ax.set_title(
+                f"filters of this layer for channels {rows[0]}–{rows[-1]}{more}\n"
+                f"weight {tuple(w.shape)}: red +, blue −",
+                fontsize=10,
+            )
+        fig.subplots_adjust(left=0.14, right=0.86, top=0.88, bottom=0.1)
         show_figure(self.filters_out, fig)

@@ -2,445 +2,55 @@
 
 `graph_svg(root)` / `draw_graph(root)` give a static picture, `to_dot(root)` a Graphviz description, and
 `GraphViewer(root)` an interactive widget: a slider (and Play button) replays the backward pass call by call,
-a dropdown shows any tensor's data and gradient as heatmaps.
+the picture follows the call being processed, and clicking a node (or picking it in the dropdown) shows its
+data and gradient. Graphs of a model are grouped into one box per layer (see `graphdata`), closed at first
+when there are more than a handful; unrolled loops are grouped by time step and can be shown one at a time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as W
 import numpy as np
 
-from minigrad.autograd import tracer
 from minigrad.tensor import Tensor
 from minigrad.viz import svg as S
+from minigrad.viz.canvas import GraphCanvas
 from minigrad.viz.common import show_figure, tile
-from minigrad.viz.layout import Layout, layered_layout
+from minigrad.viz.graphdata import (
+    COMPACT_ABOVE,
+    GradHistory,
+    Graph,
+    Step,
+    build_graph,
+    replay_backward,
+    shape_text,
+    summary,
+)
+from minigrad.viz.graphview import View
 
-COMPACT_ABOVE = 40  # graphs with more nodes than this hide unnamed intermediate tensors by default
-
-
-@dataclass
-class Node:
-    id: str
-    kind: str  # "tensor" or "fn"
-    label: str
-    obj: Any  # the Tensor, or the Context of the call
-    shape: tuple[int, ...] = ()
-    named: bool = False  # the label is a real name (tensor.name, a parameter name), not a made-up one
-    const: bool = False  # a Python number lifted to a tensor (the 2 in `x * 2`): its label is its value
-
-
-@dataclass
-class Step:
-    """One call processed by backward: which function, the gradient it received and what it sent on."""
-
-    fn: str  # node id of the call
-    out: str  # node id of the call's output tensor
-    grad_out: np.ndarray
-    grads_in: list[tuple[str, np.ndarray]]  # (input tensor node id, gradient sent to it)
+__all__ = ["COMPACT_ABOVE", "GraphViewer", "Step", "build_graph", "draw_graph", "graph_svg", "to_dot"]
+CLOSED_ABOVE = 4  # models with more top-level groups than this start with every group closed
 
 
-@dataclass
-class Graph:
-    """The tensors and calls that lead to `root`, numbered in recording order (stable across re-runs)."""
-
-    root: Tensor
-    nodes: dict[str, Node] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)  # topological: inputs before calls before outputs
-    edges: list[tuple[str, str]] = field(default_factory=list)
-    tid: dict[int, str] = field(default_factory=dict)  # id(tensor) -> node id
+def _static_view(root: Tensor, model: Any, names: dict[str, Tensor] | None, compact: bool | None) -> View:
+    g = build_graph(root, model, names, compact)
+    grads = {nid: n.obj.grad for nid, n in g.nodes.items() if n.kind == "tensor" and n.obj.grad is not None}
+    return View(g, GradHistory(g, [], static=grads), _default_open(g))
 
 
-def _named_params(model: Any) -> dict[int, str]:
-    if model is None:
-        return {}
-    if hasattr(model, "named_parameters"):
-        return {id(p): n for n, p in model.named_parameters()}
-    return {id(p): f"param{i}" for i, p in enumerate(model.parameters())}
-
-
-def build_graph(root: Tensor, model: Any = None, names: dict[str, Tensor] | None = None) -> Graph:
-    """Collect the graph behind `root` by following each tensor's `_ctx` back through `ctx.inputs`."""
-    if not isinstance(root, Tensor):
-        raise TypeError(
-            f"graph: expected the Tensor at the end of the graph (a loss), got {type(root).__name__}"
-        )
-    given = _named_params(model)
-    given.update({id(t): n for n, t in (names or {}).items()})
-    calls: dict[int, Any] = {}
-    stack = [root]
-    seen: set[int] = set()
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        ctx = t._ctx
-        if ctx is not None and id(ctx) not in calls:
-            calls[id(ctx)] = ctx
-            stack.extend(a for a in ctx.inputs if isinstance(a, Tensor))
-    g = Graph(root)
-    n_leaf = 0
-    consts: set[int] = set()
-
-    def add_tensor(t: Tensor, fallback: str) -> str:
-        nid = f"t{len(g.tid)}"
-        g.tid[id(t)] = nid
-        name = given.get(id(t)) or t.name
-        g.nodes[nid] = Node(
-            nid,
-            "tensor",
-            name or fallback,
-            t,
-            tuple(t.shape),
-            named=bool(name),
-            const=id(t) in consts and not name,
-        )
-        g.order.append(nid)
-        return nid
-
-    for i, ctx in enumerate(sorted(calls.values(), key=lambda c: c.seq)):
-        fid = f"f{i}"
-        for a in ctx.inputs:
-            if isinstance(a, Tensor) and id(a) not in g.tid:
-                if a.ndim == 0 and not a.requires_grad:
-                    fallback = S.num(a.item())  # a constant such as the 2 in `x * 2`
-                    consts.add(id(a))
-                else:
-                    fallback, n_leaf = f"leaf{n_leaf}", n_leaf + 1
-                add_tensor(a, fallback)
-        g.nodes[fid] = Node(fid, "fn", f"{ctx.fn.__name__} #{i}", ctx)
-        g.order.append(fid)
-        for a in ctx.inputs:
-            if isinstance(a, Tensor):
-                g.edges.append((g.tid[id(a)], fid))
-        out = ctx.output()
-        add_tensor(out, "loss" if out is root else f"t{i}")
-        g.nodes[g.tid[id(out)]].shape = tuple(out.shape)
-        g.edges.append((fid, g.tid[id(out)]))
-    if root._ctx is None:  # a lone leaf
-        add_tensor(root, "leaf0")
-    return g
-
-
-def replay_backward(g: Graph, grad: Any = None) -> list[Step]:
-    """Run backward on the graph with retain_graph=True and record every call; users' .grad are restored."""
-    tensors = [n.obj for n in g.nodes.values() if n.kind == "tensor"]
-    saved = [(t, t.grad) for t in tensors]
-    steps: list[Step] = []
-    fid_of = {id(n.obj): n.id for n in g.nodes.values() if n.kind == "fn"}
-
-    def hook(ctx: Any, grad_out: np.ndarray, grads_in: tuple) -> None:
-        ins = [
-            (g.tid[id(a)], np.array(gi))
-            for a, gi, need in zip(ctx.inputs, grads_in, ctx.needs_input_grad)
-            if isinstance(a, Tensor) and need and gi is not None
-        ]
-        steps.append(Step(fid_of[id(ctx)], g.tid[id(ctx.output())], np.array(grad_out), ins))
-
-    try:
-        tracer.backward(g.root, grad, retain_graph=True, hook=hook)
-    finally:
-        for t, old in saved:
-            t.grad = old
-    return steps
-
-
-class GradState:
-    """Which calls are done and which gradients are known after the first k backward calls."""
-
-    def __init__(self, g: Graph, steps: list[Step], static: dict[str, np.ndarray] | None = None) -> None:
-        self.g, self.steps = g, steps
-        self.static = None if static is None else {tid: (a, 1) for tid, a in static.items()}
-        self.consumers: dict[str, int] = {}  # tensor -> how many processed calls will send it a gradient
-        for s in steps:
-            for tid, _ in s.grads_in:
-                self.consumers[tid] = self.consumers.get(tid, 0) + 1
-        root = g.tid[id(g.root)]
-        self.root = root
-        self.seed = steps[0].grad_out if steps else None
-        if self.seed is not None:
-            self.consumers[root] = 1
-        self.final = self.at(len(steps))
-
-    def every_step(self) -> list[dict[str, tuple[np.ndarray, int]]]:
-        """at(0), at(1), ... at(len(steps)), built incrementally."""
-        if self.static is not None:
-            return [self.static]
-        known = self.at(0)
-        out = [dict(known)]
-        for s in self.steps:
-            for tid, gi in s.grads_in:
-                old = known.get(tid)
-                known[tid] = (gi, 1) if old is None else (old[0] + gi, old[1] + 1)
-            out.append(dict(known))
-        return out
-
-    def at(self, k: int) -> dict[str, tuple[np.ndarray, int]]:
-        """tensor id -> (gradient summed so far, number of contributions) after k calls."""
-        if self.static is not None:
-            return self.static
-        known: dict[str, tuple[np.ndarray, int]] = {}
-        if self.seed is not None:
-            known[self.root] = (self.seed, 1)
-        for s in self.steps[:k]:
-            for tid, gi in s.grads_in:
-                old = known.get(tid)
-                known[tid] = (gi, 1) if old is None else (old[0] + gi, old[1] + 1)
-        return known
-
-
-def _mean_abs(a: np.ndarray) -> float:
-    return float(np.mean(np.abs(a))) if a.size else 0.0
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _summary(a: np.ndarray, what: str) -> str:
-    if a.size == 1:
-        return f"{what} {S.num(a.reshape(()).item())}"
-    return f"mean|{what}| {S.num(_mean_abs(a))}"
-
-
-class Drawing:
-    """Layout plus drawing of one graph; `svg(step, selected)` renders a state of the backward replay."""
-
-    def __init__(
-        self,
-        g: Graph,
-        steps: list[Step] | None,
-        compact: bool | None = None,
-        static: dict[str, np.ndarray] | None = None,
-    ) -> None:
-        self.g = g
-        self.steps = steps or []
-        self.state = GradState(g, self.steps, static)
-        if compact is None:
-            compact = len(g.nodes) > COMPACT_ABOVE
-        self.compact = compact
-        self.hidden = {  # unnamed intermediate tensors: in compact mode their shape moves into the call's box
-            nid
-            for nid, n in g.nodes.items()
-            if compact
-            and n.kind == "tensor"
-            and n.obj._ctx is not None
-            and n.obj is not g.root
-            and not n.named
-        }
-        self.order = [n for n in g.order if n not in self.hidden]
-        self.edges = self._visible_edges()
-        mags = [_mean_abs(a) for a, _ in self.state.final.values()]
-        mags = [m for m in mags if m > 0]
-        lo, hi = (min(mags), max(mags)) if mags else (1.0, 1.0)
-        self.lo, self.hi = np.log10(lo), np.log10(hi)
-        if self.hi - self.lo < 1e-9:
-            self.lo, self.hi = self.lo - 1, self.hi + 1
-        self.layout = self._layout()
-
-    def _visible_edges(self) -> list[tuple[str, str]]:
-        producer = {b: a for a, b in self.g.edges if self.g.nodes[a].kind == "fn"}
-        out = []
-        for a, b in self.g.edges:
-            if a in self.hidden or b in self.hidden:
-                if a in self.hidden and b not in self.hidden:  # hidden tensor -> call: link its producer
-                    out.append((producer[a], b))
-                continue
-            out.append((a, b))
-        return list(dict.fromkeys(out))
-
-    def lines(self, nid: str, known: dict | None = None) -> list[str]:
-        n = self.g.nodes[nid]
-        if n.kind == "fn":
-            lines = [n.label]
-            if self.compact:
-                outs = [b for a, b in self.g.edges if a == nid]
-                lines.append("→ " + _shape_text(self.g.nodes[outs[0]].shape))
-            return lines
-        t = n.obj
-        if n.const:
-            return [f"const {n.label}"]
-        lines = [f"{n.label} {_shape_text(n.shape)}", _summary(t.data, "data")]
-        if t.requires_grad:
-            kn = (known or {}).get(nid)
-            if kn is None:
-                lines.append("grad —")
-            else:
-                parts = self.state.consumers.get(nid, 1)
-                lines.append(_summary(kn[0], "grad") + (f" ({kn[1]}/{parts})" if kn[1] < parts else ""))
-        return lines
-
-    def _layout(self) -> Layout:
-        """Each box is as wide as its longest text over all steps (a partial gradient's text is longer)."""
-        longest: dict[str, int] = {}
-        nlines: dict[str, int] = {}
-        for known in self.state.every_step():
-            for nid in self.order:
-                ls = self.lines(nid, known)
-                longest[nid] = max(longest.get(nid, 0), *map(len, ls))
-                nlines[nid] = len(ls)
-        sizes = {n: (max(longest[n] * S.CHAR_W + 18, 60.0), nlines[n] * S.LINE_H + 10) for n in self.order}
-        return layered_layout(self.order, self.edges, sizes)
-
-    def color(self, grad: np.ndarray) -> str:
-        m = _mean_abs(grad)
-        if m <= 0:
-            return S.seq_color(0)
-        return S.seq_color((np.log10(m) - self.lo) / (self.hi - self.lo))
-
-    def legend_svg(self) -> str:
-        w, h = 800, 64
-        parts = [S.svg_open(w, h, "mg-legend")]
-        x = 8
-        for fill, stroke, label in (
-            (S.PENDING, "#555555", "call not reached"),
-            (S.DONE, "#555555", "call done"),
-            (S.CURRENT, "#c45a00", "call being processed"),
-        ):
-            parts.append(
-                f'<rect x="{x}" y="6" width="22" height="14" rx="2" fill="{fill}" stroke="{stroke}"/>'
-            )
-            parts.append(S.text(x + 28, 17, label, anchor="start"))
-            x += 40 + S.text_width(label)
-        parts.append(
-            f'<rect x="{S.f1(x)}" y="6" width="22" height="14" rx="7" fill="{S.NO_GRAD}" '
-            'stroke="#999999" stroke-dasharray="3 2"/>'
-        )
-        parts.append(S.text(x + 28, 17, "needs no grad", anchor="start"))
-        # gradient-magnitude bar
-        y = 28
-        parts.append(S.text(8, y + 11, "tensor fill = mean|grad|:", anchor="start"))
-        bx, bw = 8 + S.text_width("tensor fill = mean|grad|:") + 8, 240
-        for i in range(24):
-            parts.append(
-                f'<rect x="{S.f1(bx + i * bw / 24)}" y="{y}" width="{S.f1(bw / 24 + 0.5)}" height="12" '
-                f'fill="{S.seq_color(i / 23)}"/>'
-            )
-        parts.append(
-            S.text(
-                bx + bw + 6,
-                y + 11,
-                f"{S.num(10**self.lo, 2)} … {S.num(10**self.hi, 2)}  (log scale; white = no grad yet)",
-                anchor="start",
-            )
-        )
-        y = 48  # what a tensor's border says
-        x = 8
-        for extra, label in (
-            ('stroke="#555555" stroke-dasharray="5 3"', "gradient partly summed (k/n parts)"),
-            ('stroke="#e07000" stroke-width="3"', "gradient just arrived"),
-            ('stroke="#7b2cbf" stroke-width="2.5"', "picked in the dropdown"),
-        ):
-            parts.append(
-                f'<rect x="{S.f1(x)}" y="{y}" width="22" height="12" rx="6" fill="#ffffff" {extra}/>'
-            )
-            parts.append(S.text(x + 28, y + 10, label, anchor="start"))
-            x += 44 + S.text_width(label)
-        parts.append("</svg>")
-        return "".join(parts)
-
-    def svg(self, k: int | None = None, selected: str | None = None) -> str:
-        """The graph after the first k backward calls (k=None: the finished backward)."""
-        steps = self.steps
-        k = len(steps) if k is None else k
-        known = self.state.at(k)
-        done = {s.fn for s in steps[: max(k - 1, 0)]}
-        current = steps[k - 1] if 0 < k <= len(steps) else None
-        fresh = {tid for tid, _ in current.grads_in} if current else set()
-        L = self.layout
-        parts = [
-            S.svg_open(L.width, L.height, "mg-graph-svg"),
-            '<defs><marker id="mg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8a8a8a"/>'
-            '</marker><marker id="mg-arrow-hot" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#e07000"/>'
-            "</marker></defs>",
-        ]
-        hot_fn = current.fn if current else None
-        for a, b, pts in L.edges:
-            hot = hot_fn is not None and hot_fn in (a, b)
-            d = f"M{S.f1(pts[0][0])},{S.f1(pts[0][1])}"
-            for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-                ym = (y0 + y1) / 2
-                d += f" C{S.f1(x0)},{S.f1(ym)} {S.f1(x1)},{S.f1(ym)} {S.f1(x1)},{S.f1(y1)}"
-            color, width, marker = ("#e07000", 2.2, "mg-arrow-hot") if hot else (S.EDGE, 1.2, "mg-arrow")
-            parts.append(
-                f'<path class="mg-edge" data-from="{a}" data-to="{b}" d="{d}" fill="none" '
-                f'stroke="{color}" stroke-width="{width}" marker-end="url(#{marker})"/>'
-            )
-        for nid in self.order:
-            n, bx = self.g.nodes[nid], L.boxes[nid]
-            lines = self.lines(nid, known)
-            if n.kind == "fn":
-                state = "current" if current and nid == current.fn else "done" if nid in done else "pending"
-                fill = {"current": S.CURRENT, "done": S.DONE, "pending": S.PENDING}[state]
-                stroke, sw, rx, dash = (
-                    ("#c45a00", 3, 3, "") if state == "current" else ("#555555", 1.2, 3, "")
-                )
-                title = f"{n.label}: {state}"
-                extra = f' data-state="{state}"'
-                cls = f"mg-node mg-fn mg-{state}"
-            else:
-                t = n.obj
-                kn = known.get(nid)
-                if not t.requires_grad:
-                    fill, stroke, sw, dash, state = (
-                        S.NO_GRAD,
-                        "#999999",
-                        1,
-                        ' stroke-dasharray="3 2"',
-                        "nograd",
-                    )
-                elif kn is None:
-                    fill, stroke, sw, dash, state = S.PENDING, "#555555", 1.2, "", "waiting"
-                else:
-                    partial = kn[1] < self.state.consumers.get(nid, 1)
-                    fill, stroke, sw = self.color(kn[0]), "#555555", 1.2
-                    dash, state = (' stroke-dasharray="5 3"', "partial") if partial else ("", "complete")
-                if nid in fresh:
-                    stroke, sw = "#e07000", 3
-                rx = 10
-                title = f"{n.label} {_shape_text(n.shape)}: grad {state}"
-                extra = f' data-state="{state}"'
-                cls = f"mg-node mg-tensor mg-{state}" + (" mg-fresh" if nid in fresh else "")
-            if nid == selected:
-                cls += " mg-selected"
-            fg = S.text_on(fill)
-            parts.append(
-                f'<g id="mg-node-{nid}" class="{cls}" data-label="{S.esc(n.label)}"{extra}>'
-                f"<title>{S.esc(title)}</title>"
-            )
-            if nid == selected:
-                parts.append(
-                    f'<rect x="{S.f1(bx.left - 4)}" y="{S.f1(bx.top - 4)}" width="{S.f1(bx.w + 8)}" '
-                    f'height="{S.f1(bx.h + 8)}" rx="{rx + 3}" fill="none" stroke="#7b2cbf" '
-                    'stroke-width="2.5"/>'
-                )
-            parts.append(
-                f'<rect x="{S.f1(bx.left)}" y="{S.f1(bx.top)}" width="{S.f1(bx.w)}" '
-                f'height="{S.f1(bx.h)}" rx="{rx}" fill="{fill}" stroke="{stroke}" '
-                f'stroke-width="{sw}"{dash if n.kind == "tensor" else ""}/>'
-            )
-            y0 = bx.top + 5 + S.LINE_H - 3
-            for i, line in enumerate(lines):
-                bold = "bold" if i == 0 else "normal"
-                parts.append(S.text(bx.x, y0 + i * S.LINE_H, line, fill=fg, weight=bold))
-            parts.append("</g>")
-        parts.append("</svg>")
-        return "".join(parts)
+def _default_open(g: Graph) -> set[str]:
+    tops = [m for m in g.top if m in g.groups]
+    return set() if len(tops) > CLOSED_ABOVE else set(g.groups)
 
 
 def graph_svg(
     root: Tensor, *, model: Any = None, names: dict[str, Tensor] | None = None, compact: bool | None = None
 ) -> str:
     """SVG text of the graph behind `root`, showing each tensor's current data and .grad (no replay)."""
-    g = build_graph(root, model, names)
-    grads = {nid: n.obj.grad for nid, n in g.nodes.items() if n.kind == "tensor" and n.obj.grad is not None}
-    return Drawing(g, None, compact, static=grads).svg(0)
+    v = _static_view(root, model, names, compact)
+    return v.svg(v.looks(0, set(), None), 0)
 
 
 def draw_graph(root: Tensor, **kwargs: Any) -> Any:
@@ -451,20 +61,33 @@ def draw_graph(root: Tensor, **kwargs: Any) -> Any:
 
 
 def to_dot(root: Tensor, *, model: Any = None, names: dict[str, Tensor] | None = None) -> str:
-    """Graphviz DOT text of the graph (`dot -Tsvg`), for those who have Graphviz installed."""
-    g = build_graph(root, model, names)
+    """Graphviz DOT text of the graph (`dot -Tsvg`), for those who have Graphviz installed; groups become
+    clusters."""
+    g = build_graph(root, model, names, compact=False)
     out = ["digraph minigrad {", '  rankdir=BT; node [fontname="DejaVu Sans Mono", fontsize=11];']
-    for nid in g.order:
+
+    def node_line(nid: str) -> str:
         n = g.nodes[nid]
         if n.kind == "fn":
-            out.append(f'  {nid} [shape=box, style=filled, fillcolor="#ffffff", label="{n.label}"];')
-        else:
-            t = n.obj
-            lab = n.label if n.const else f"{n.label} {_shape_text(n.shape)}"
-            if t.grad is not None:
-                lab += "\\n" + _summary(t.grad, "grad")
-            style = 'style="rounded,filled", fillcolor="#e6e6e6"' if not t.requires_grad else "style=rounded"
-            out.append(f'  {nid} [shape=box, {style}, label="{lab}"];')
+            return f'{nid} [shape=box, style=filled, fillcolor="#ffffff", label="{n.label}"];'
+        t = n.obj
+        lab = n.label if n.const else f"{n.label} {shape_text(n.shape)}"
+        if t.grad is not None:
+            lab += "\\n" + summary(t.grad, "grad")
+        style = 'style="rounded,filled", fillcolor="#e6e6e6"' if not t.requires_grad else "style=rounded"
+        return f'{nid} [shape=box, {style}, label="{lab}"];'
+
+    def emit(members: list[str], indent: str) -> None:
+        for nid in members:
+            if nid in g.groups:
+                out.append(f"{indent}subgraph cluster_{nid} {{")
+                out.append(f'{indent}  label="{g.groups[nid].label}";')
+                emit(g.groups[nid].members, indent + "  ")
+                out.append(f"{indent}}}")
+            elif g.nodes[nid].kind != "copy":
+                out.append(indent + node_line(nid))
+
+    emit(g.top + [n for n in g.order if g.nodes[n].kind == "tensor" and g.nodes[n].parent is None], "  ")
     out.extend(f"  {a} -> {b};" for a, b in g.edges)
     out.append("}")
     return "\n".join(out) + "\n"
@@ -521,12 +144,76 @@ def _heat(ax: Any, a: np.ndarray | None, title: str) -> None:
     plt.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
 
 
+def _legend_svg(hist: GradHistory, grouped: bool) -> str:
+    w, h = 760, 84 if grouped else 64
+    parts = [S.svg_open(w, h, "mg-legend")]
+    x = 8
+    for fill, stroke, label in (
+        (S.PENDING, "#555555", "call not reached"),
+        (S.DONE, "#555555", "call done"),
+        (S.CURRENT, "#c45a00", "call being processed"),
+    ):
+        parts.append(f'<rect x="{x}" y="6" width="22" height="14" rx="2" fill="{fill}" stroke="{stroke}"/>')
+        parts.append(S.text(x + 28, 17, label, anchor="start"))
+        x += 40 + S.text_width(label)
+    parts.append(
+        f'<rect x="{S.f1(x)}" y="6" width="22" height="14" rx="7" fill="{S.NO_GRAD}" '
+        'stroke="#999999" stroke-dasharray="3 2"/>'
+    )
+    parts.append(S.text(x + 28, 17, "needs no grad", anchor="start"))
+    y = 28
+    parts.append(S.text(8, y + 11, "tensor fill = mean|grad|:", anchor="start"))
+    bx, bw = 8 + S.text_width("tensor fill = mean|grad|:") + 8, 200
+    for i in range(24):
+        parts.append(
+            f'<rect x="{S.f1(bx + i * bw / 24)}" y="{y}" width="{S.f1(bw / 24 + 0.5)}" height="12" '
+            f'fill="{S.seq_color(i / 23)}"/>'
+        )
+    parts.append(
+        S.text(
+            bx + bw + 6,
+            y + 11,
+            f"{S.num(10**hist.lo, 2)} … {S.num(10**hist.hi, 2)} (log scale; white = no grad yet)",
+            anchor="start",
+        )
+    )
+    y, x = 48, 8
+    for extra, label in (
+        ('stroke="#555555" stroke-dasharray="5 3"', "gradient partly summed (k/n)"),
+        ('stroke="#e07000" stroke-width="3"', "gradient just arrived"),
+        ('stroke="#7b2cbf" stroke-width="2.5"', "selected"),
+    ):
+        parts.append(f'<rect x="{S.f1(x)}" y="{y}" width="22" height="12" rx="6" fill="#ffffff" {extra}/>')
+        parts.append(S.text(x + 28, y + 10, label, anchor="start"))
+        x += 44 + S.text_width(label)
+    if grouped:
+        y = 68
+        parts.append(
+            f'<rect x="8" y="{y}" width="22" height="12" rx="2" fill="#ffffff" stroke="#555555"/>'
+            f'<rect x="8" y="{y}" width="22" height="5" fill="{S.DONE}"/>'
+        )
+        parts.append(
+            S.text(
+                36,
+                y + 10,
+                "box = a layer (or time step): title bar = its calls, body = gradient of its output",
+                anchor="start",
+            )
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 class GraphViewer(W.VBox):
     """Interactive view of the graph behind `root` and a replay of its backward pass (see module doc).
 
     The replay runs `tracer.backward(root, retain_graph=True, hook=...)` once at construction and restores
     every tensor's `.grad` afterwards, so showing a graph never changes your gradients. Build the viewer
     before you call `loss.backward()` yourself (a plain backward releases the graph).
+
+    model: names the parameters (`0.weight`) and the layers' boxes; names: {name: tensor} for other tensors;
+    compact: hide unnamed tensors that stay inside one box (default: graphs of more than 40 nodes);
+    open: ids or labels of the groups to open at first (default: all of them for up to 4 layers).
     """
 
     def __init__(
@@ -538,9 +225,10 @@ class GraphViewer(W.VBox):
         compact: bool | None = None,
         grad: Any = None,
         height: int = 560,
+        open: Any = None,
     ) -> None:
-        g = build_graph(root, model, names)
-        released = [n.label for n in g.nodes.values() if n.kind == "fn" and n.obj.released]
+        g = build_graph(root, model, names, compact)
+        released = [g.nodes[f].label for f in g.calls if g.nodes[f].obj.released]
         if released:
             raise RuntimeError(
                 f"GraphViewer: the graph was already released by a backward() (through {released[0]}); "
@@ -548,9 +236,10 @@ class GraphViewer(W.VBox):
             )
         self.graph = g
         self.steps = replay_backward(g, grad) if root.requires_grad else []
-        self.drawing = Drawing(g, self.steps, compact)
-        self.height = height
+        self.hist = GradHistory(g, self.steps)
+        self.root_id = g.tid[id(root)]
         n = len(self.steps)
+        self._busy = False
         self.status = W.HTML().add_class("mg-graph-status")
         self.slider = W.IntSlider(
             value=0,
@@ -560,90 +249,300 @@ class GraphViewer(W.VBox):
             continuous_update=False,
             style={"description_width": "initial"},
             layout={"width": "420px"},
-        )
-        self.slider.add_class("mg-step-slider")
+        ).add_class("mg-step-slider")
         self.play = W.Play(value=0, min=0, max=n, interval=900, description="play backward").add_class(
             "mg-play"
         )
         W.jslink((self.play, "value"), (self.slider, "value"))
-        options = [
-            (f"{g.nodes[t].label} {_shape_text(g.nodes[t].shape)}", t)
-            for t in g.order
-            if g.nodes[t].kind == "tensor"
-        ]
-        self.root_id = g.tid[id(root)]
-        self.node_select = W.Dropdown(
-            options=options, value=self.root_id, description="tensor", layout={"width": "400px"}
-        ).add_class("mg-node-select")
-        self.picture = W.HTML(layout={"flex": "1 1 auto", "min_width": "420px"}).add_class("mg-graph")
-        self.heatmap = W.Output(layout={"width": "430px", "min_width": "430px", "min_height": "520px"})
-        self.heatmap.add_class("mg-heatmap")
-        legend = W.HTML(self.drawing.legend_svg()).add_class("mg-graph-legend")
+        labels = {gid: grp.label for gid, grp in g.groups.items()}
+        if open is None:
+            opened = _default_open(g)
+        else:
+            wanted = {open} if isinstance(open, str) else set(open)
+            opened = {gid for gid, lab in labels.items() if gid in wanted or lab in wanted}
+        depth = {gid: len(g.ancestors(gid)) for gid in g.groups}
+        self.open_select = W.SelectMultiple(
+            options=[("  " * depth[gid] + lab, gid) for gid, lab in labels.items()],
+            value=tuple(gid for gid in g.groups if gid in opened),
+            rows=min(8, max(len(labels), 1)),
+            description="open",
+            layout={"width": "420px", "display": "" if labels else "none"},
+        ).add_class("mg-graph-open")
+        tops = [m for m in g.top if m in g.groups]
+        self.focus = W.Dropdown(
+            options=[("the whole graph", "")] + [(labels[gid], gid) for gid in tops],
+            value="",
+            description="show",
+            layout={"width": "300px", "display": "" if tops else "none"},
+        ).add_class("mg-graph-focus")
+        self.canvas = GraphCanvas(height=height, layout={"flex": "1 1 0%", "min_width": "0"})
+        self.canvas.add_class("mg-graph")
+        self.node_select = W.Dropdown(description="tensor", layout={"width": "420px"}).add_class(
+            "mg-node-select"
+        )
+        self.heatmap = W.Output(layout={"width": "430px", "min_height": "300px"}).add_class("mg-heatmap")
+        self.legend = W.HTML(_legend_svg(self.hist, bool(g.groups))).add_class("mg-graph-legend")
         self._heat_key: tuple[str, int] | None = None
-        self.slider.observe(self._redraw, names="value")
-        self.node_select.observe(self._redraw, names="value")
-        self._redraw()
+        self.view: View
+        self._looks: dict[str, dict] = {}
+        self._svg_looks: dict[str, dict] = {}
+        self._rebuild(select=self.root_id)
+        self.slider.observe(self._on_step, names="value")
+        self.node_select.observe(self._on_select, names="value")
+        self.open_select.observe(self._on_structure, names="value")
+        self.focus.observe(self._on_structure, names="value")
+        self.canvas.on_msg(self._on_canvas)
+        side = W.VBox(
+            [self.node_select, self.open_select, self.heatmap],
+            layout={"width": "440px", "min_width": "440px"},
+        )
         super().__init__(
             [
                 self.status,
-                legend,
-                W.HBox([self.play, self.slider]),
-                W.HBox([self.picture, W.VBox([self.node_select, self.heatmap])]),
+                self.legend,
+                W.HBox([self.play, self.slider, self.focus], layout={"flex_flow": "row wrap"}),
+                W.HBox([self.canvas, side], layout={"width": "100%"}),
             ]
         )
         self.add_class("mg-graph-viewer")
 
     def __repr__(self) -> str:
-        return f"GraphViewer({len(self.drawing.order)} nodes shown, {len(self.steps)} backward calls)"
+        return f"GraphViewer({len(self.view.nodes)} nodes shown, {len(self.steps)} backward calls)"
+
+    # --- what is shown ------------------------------------------------------------------------------
+    @property
+    def current(self) -> str | None:
+        """The call being processed at the slider's step (None at step 0)."""
+        k = self.slider.value
+        return self.steps[k - 1].fn if 0 < k <= len(self.steps) else None
+
+    def shown(self, nid: str) -> str | None:
+        """The drawn node that stands for `nid` (itself, its call's box, or its closed group), if drawn."""
+        r = self.view.rep.get(nid, nid)
+        if nid in self.graph.copies:
+            r = next((c for c in self.graph.copies[nid] if self.view.rep.get(c) in self.view.nodes), None)
+            r = None if r is None else self.view.rep[r]
+        return r if r in self.view.nodes or r in self.view.frames else None
+
+    def node_states(self) -> dict[str, str]:
+        """node id -> state of every drawn node, as the browser shows it now."""
+        return {nid: look["s"] for nid, look in self._looks.items()}
+
+    def _tensor_of(self, key: str) -> str:
+        """The tensor whose data and gradient a selectable node stands for."""
+        g = self.graph
+        if key in g.groups:
+            return g.groups[key].output
+        if g.nodes[key].kind == "fn":
+            return g.tid[id(g.nodes[key].obj.output())]
+        return key
+
+    def _options(self) -> list[tuple[str, str]]:
+        """Dropdown entries: exactly the selectable nodes of the picture, in recording order."""
+        g, v = self.graph, self.view
+        out, seen = [], set()
+        for nid in v.nodes:
+            n = g.nodes[nid]
+            if n.kind == "tensor":
+                out.append((f"{n.label} {shape_text(n.shape)}", nid))
+            elif n.kind == "copy":
+                tid = nid.split("_")[0]
+                if tid not in seen:
+                    seen.add(tid)
+                    out.append((f"{n.label} {shape_text(n.shape)} ({len(g.copies[tid])} uses)", tid))
+            elif n.kind == "fn":
+                out.append((f"{n.label} → {shape_text(g.nodes[self._tensor_of(nid)].shape)}", nid))
+            else:
+                out.append((f"▸ {n.label} → {shape_text(g.nodes[self._tensor_of(nid)].shape)}", nid))
+        return out
+
+    def _selectable(self, nid: str) -> str | None:
+        """What clicking a drawn node selects: a tensor, a shared leaf, a call whose output is inside its box,
+        or a closed group."""
+        g = self.graph
+        n = g.nodes.get(nid)
+        if n is None or (n.kind == "group" and nid in self.view.open):
+            return None
+        if n.kind == "copy":
+            return nid.split("_")[0]
+        if n.kind == "fn":
+            out = g.tid[id(n.obj.output())]
+            return out if self.shown(out) == out else nid
+        return nid
+
+    def _selected_nodes(self) -> set[str]:
+        key = self.node_select.value
+        if key is None:
+            return set()
+        if key in self.graph.copies:
+            return {c for c in self.graph.copies[key] if c in self.view.nodes}
+        return {key} if key in self.view.nodes else set()
+
+    # --- reacting -----------------------------------------------------------------------------------
+    def _rebuild(self, _: Any = None, select: str | None = None) -> None:
+        """New structure (groups opened or closed, another focus): lay out and send the whole SVG."""
+        g = self.graph
+        self.view = View(g, self.hist, set(self.open_select.value), self.focus.value)
+        old = select or self.node_select.value or self.root_id
+        options = self._options()
+        values = [v for _, v in options]
+        keep = old if old in values else None
+        if keep is None:  # the selected node went into a closed box (or came out of one)
+            s = self.shown(self._tensor_of(old) if old in g.nodes else self.root_id)
+            keep = self._selectable(s) if s else None
+            keep = keep if keep in values else (values[0] if values else None)
+        self._busy = True
+        try:
+            self.node_select.options = options
+            self.node_select.value = keep
+        finally:
+            self._busy = False
+        k, cur = self.slider.value, self.current
+        looks = self.view.looks(k, self._selected_nodes(), cur)
+        hot = self.shown(cur) if cur else None
+        with self.canvas.hold_sync():
+            self.canvas.hot = hot or ""
+            self.canvas.focus_node = hot or (self.shown(self.root_id) or "")
+            self.canvas.svg = self.view.svg(looks, k, hot)
+        self._looks = self._svg_looks = looks
+        self.status.value = self.describe(k)
+        self._draw_heat()
+
+    def _on_structure(self, _: Any = None) -> None:
+        if not self._busy:
+            self._rebuild()
+
+    def _send_looks(self, looks: dict[str, dict], reveal: str | None) -> None:
+        patch = {nid: lk for nid, lk in looks.items() if self._looks.get(nid) != lk}
+        self._looks = looks
+        cur = self.current
+        self.canvas.send({"nodes": patch, "hot": self.shown(cur) if cur else None, "reveal": reveal})
+
+    def _on_step(self, _: Any = None) -> None:
+        cur = self.current
+        f = self.focus.value
+        if f and cur and self.canvas.follow and f not in self.graph.ancestors(cur):
+            top = self.graph.ancestors(cur)
+            self.focus.value = top[0] if top else ""  # _on_structure redraws around the current call
+            return
+        k = self.slider.value
+        looks = self.view.looks(k, self._selected_nodes(), cur)
+        self._send_looks(looks, self.shown(cur) if cur else None)
+        self.status.value = self.describe(k)
+        self._draw_heat()
+
+    def _on_select(self, _: Any = None) -> None:
+        if self._busy:
+            return
+        looks = self.view.looks(self.slider.value, self._selected_nodes(), self.current)
+        sel = self._selected_nodes()
+        self._send_looks(looks, next(iter(sorted(sel)), None) if len(sel) == 1 else None)
+        self._draw_heat()
+
+    def _on_canvas(self, _: Any, content: dict, buffers: Any = None) -> None:
+        event, nid = content.get("event"), content.get("node")
+        if event == "ready":  # a new view of this widget: bring it from the drawn SVG to the current state
+            patch = {n: lk for n, lk in self._looks.items() if self._svg_looks.get(n) != lk}
+            cur = self.current
+            self.canvas.send({"nodes": patch, "hot": self.shown(cur) if cur else None, "reveal": None})
+        elif event == "toggle" and nid in self.graph.groups:
+            self.toggle(nid)
+        elif event in ("click", "toggle"):
+            key = self._selectable(nid)
+            if key is not None and key in [v for _, v in self.node_select.options]:
+                self.node_select.value = key
+
+    def toggle(self, gid: str) -> None:
+        """Open a closed group or close an open one (what clicking its title bar does)."""
+        if gid == self.focus.value:
+            self.focus.value = ""
+        opened = set(self.open_select.value) ^ {gid}
+        self.open_select.value = tuple(x for x in self.graph.groups if x in opened)
+
+    # --- text and panels ----------------------------------------------------------------------------
+    def _ref(self, nid: str) -> str:
+        """A node in the status line, as the picture shows it: its own node, the box of the call it belongs
+        to, or the closed group around it; each mention is tied to a drawn node (`data-node`)."""
+        g = self.graph
+        s = self.shown(nid)
+        if s is None:
+            return "(not in this view)"
+        n = g.nodes[s]
+        if s == nid or n.kind == "copy":
+            label = g.nodes[nid].label
+        elif n.kind == "group":
+            return f'a tensor inside <span class="mg-ref" data-node="{s}">{S.esc(n.label)}</span>'
+        else:
+            return f'the output of <span class="mg-ref" data-node="{s}">{S.esc(n.label)}</span>'
+        return f'<span class="mg-ref" data-node="{s}">{S.esc(label)}</span>'
 
     def describe(self, k: int) -> str:
-        """The status line: what backward call k did."""
+        """The status line: what backward call k did (every name in it is a node of the picture)."""
         g, n = self.graph, len(self.steps)
         if n == 0:
-            why = "it does not require grad" if not self.graph.root.requires_grad else "it is a leaf"
+            why = "it does not require grad" if not g.root.requires_grad else "it is a leaf"
             return f"<b>nothing to replay</b>: no recorded call leads to this tensor ({why})"
-        root = S.esc(g.nodes[self.root_id].label)
+        root = self._ref(self.root_id)
         if k == 0:
             return (
                 f"<b>step 0 / {n}</b>: backward starts with d{root}/d{root} = 1 at the output; move the "
                 "slider or press ▶ to process the calls one by one"
             )
         s = self.steps[k - 1]
-        sent = ", ".join(f"{g.nodes[t].label} {_shape_text(gi.shape)}" for t, gi in s.grads_in) or "nothing"
-        fname, out = g.nodes[s.fn].obj.fn.__name__, S.esc(g.nodes[s.out].label)
+        fn, where = g.nodes[s.fn], self.shown(s.fn)
+        if where is not None and where != s.fn:  # inside a closed group: name the group, not hidden nodes
+            box = f'<span class="mg-ref" data-node="{where}">{S.esc(g.nodes[where].label)}</span>'
+            return (
+                f"<b>step {k} / {n}</b>: <code>{fn.obj.fn.__name__}.backward</code> (call #{s.fn[1:]}, "
+                f"inside {box}) receives the gradient of its output {shape_text(s.grad_out.shape)} and "
+                f"sends gradients to {len(s.grads_in)} input(s)"
+            )
+        sent = list(dict.fromkeys(self._ref(t) for t, _ in s.grads_in)) or ["nothing"]
         return (
-            f"<b>step {k} / {n}</b>: <code>{fname}.backward</code> (call #{s.fn[1:]}) receives the gradient "
-            f"of its output {out} {_shape_text(s.grad_out.shape)} and sends gradients to {S.esc(sent)}"
+            f"<b>step {k} / {n}</b>: <code>{fn.obj.fn.__name__}.backward</code> (call #{s.fn[1:]}, "
+            f"{self._ref(s.fn)}) receives the gradient of its output {self._ref(s.out)} "
+            f"{shape_text(s.grad_out.shape)} and sends gradients to {', '.join(sent)}"
         )
 
     def _draw_heat(self) -> None:
         import matplotlib.pyplot as plt
+        from IPython.display import HTML
 
-        nid, k = self.node_select.value, self.slider.value
-        node = self.graph.nodes[nid]
-        t = node.obj
-        kn = self.drawing.state.at(k).get(nid)
-        key = (nid, 0 if kn is None else kn[1])
-        if key == self._heat_key:  # this tensor's gradient did not change at this step: keep the picture
+        key, k = self.node_select.value, self.slider.value
+        if key is None:
             return
-        self._heat_key = key
+        tid = self._tensor_of(key)
+        node = self.graph.nodes[tid]
+        t = node.obj
+        kn = self.hist.known(tid, k)
+        cache = (tid, 0 if kn is None else kn[1])
+        if cache == self._heat_key:  # this tensor's gradient did not change at this step: keep the picture
+            return
+        self._heat_key = cache
+        parts = self.hist.total_parts(tid)
+        part = f" (partial: {kn[1]} of {parts} parts)" if kn is not None and kn[1] < parts else ""
+        if t.data.size == 1:  # a scalar: the numbers say more than two one-pixel heatmaps
+            grad = (
+                "this tensor needs no grad"
+                if not t.requires_grad
+                else "not computed yet"
+                if kn is None
+                else S.num(np.asarray(kn[0]).reshape(()).item(), 4) + part
+            )
+            html = (
+                f'<div class="mg-heat-scalar" style="font-size:15px;line-height:1.8">'
+                f"<b>{S.esc(node.label)}</b> {shape_text(t.shape)}<br>data = {S.num(t.data.item(), 4)}<br>"
+                f"grad = {S.esc(grad)}</div>"
+            )
+            with self.heatmap.hold_sync():
+                self.heatmap.outputs = ()
+                self.heatmap.append_display_data(HTML(html))
+            return
         fig, axes = plt.subplots(2, 1, figsize=(4.3, 5.2), dpi=80)
-        _heat(axes[0], t.data, f"{node.label}.data {_shape_text(t.shape)}")
+        _heat(axes[0], t.data, f"{node.label}.data {shape_text(t.shape)}")
         if not t.requires_grad:
             _heat(axes[1], None, "grad: this tensor needs no grad")
         else:
-            parts = self.drawing.state.consumers.get(nid, 1)
-            part = f" (partial: {kn[1]} of {parts} parts)" if kn is not None and kn[1] < parts else ""
             _heat(axes[1], None if kn is None else kn[0], f"{node.label}.grad{part}")
         fig.subplots_adjust(left=0.04, right=0.86, top=0.93, bottom=0.03, hspace=0.2)
         show_figure(self.heatmap, fig)
-
-    def _redraw(self, _: Any = None) -> None:
-        k = self.slider.value
-        self.status.value = self.describe(k)
-        body = self.drawing.svg(k, self.node_select.value)
-        self.picture.value = (
-            f'<div class="mg-graph-scroll" style="max-height:{self.height}px;overflow:auto;'
-            f'border:1px solid #dddddd;text-align:center">{body}</div>'
-        )
-        self._draw_heat()

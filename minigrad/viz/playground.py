@@ -167,9 +167,11 @@ class OptimizerPlayground(W.VBox):
             )
             self.enabled[name], self.lr[name] = cb, lr
             rows.append(W.HBox([swatch, cb, lr]))
-        self.plot = W.Output(layout={"width": "720px", "min_height": "470px"}).add_class("mg-opt-plot")
+        self.plot = W.Output(layout={"width": "1000px", "min_height": "430px"}).add_class("mg-opt-plot")
         self.table = W.HTML().add_class("mg-opt-results")
         self.runs: dict[str, Run] = {}
+        self.redraws = 0
+        self._busy = False
         for w in [
             self.steps,
             self.momentum,
@@ -194,7 +196,7 @@ class OptimizerPlayground(W.VBox):
             ],
             layout={"width": "560px", "min_width": "560px"},
         )
-        super().__init__([W.HBox([controls, self.plot])])
+        super().__init__([controls, self.plot])  # the plot below the controls: wide, and never off-screen
         self.add_class("mg-optimizer-playground")
 
     def __repr__(self) -> str:
@@ -204,11 +206,14 @@ class OptimizerPlayground(W.VBox):
         return SURFACES[self.surface.value].lrs.get(name, 1e-2)
 
     def _surface_changed(self, _: Any = None) -> None:
-        for name, s in self.lr.items():  # each surface has its own sensible scale of learning rates
-            with s.hold_trait_notifications():
-                s.unobserve(self._redraw, names="value")
+        """Each surface has its own sensible learning rates: set them all, then draw once (the sliders'
+        own change events are ignored meanwhile, so one switch is one redraw)."""
+        self._busy = True
+        try:
+            for name, s in self.lr.items():
                 s.value = self._default_lr(name)
-                s.observe(self._redraw, names="value")
+        finally:
+            self._busy = False
         self._redraw()
 
     def compute(self) -> dict[str, Run]:
@@ -221,6 +226,9 @@ class OptimizerPlayground(W.VBox):
         }
 
     def _redraw(self, _: Any = None) -> None:
+        if self._busy:
+            return
+        self.redraws += 1
         self.runs = self.compute()
         self.table.value = self._table()
         self._draw()
@@ -253,6 +261,7 @@ class OptimizerPlayground(W.VBox):
         return "".join(rows)
 
     def _draw(self) -> None:
+        """The trajectories on the surface and the loss per step; both legends sit outside the axes."""
         import matplotlib.pyplot as plt
 
         surf = SURFACES[self.surface.value]
@@ -260,22 +269,36 @@ class OptimizerPlayground(W.VBox):
         ys = np.linspace(*surf.ylim, 200)
         X, Y = np.meshgrid(xs, ys)
         Z = np.log10(surf.f(X, Y) + 1e-3)
-        fig, ax = plt.subplots(figsize=(7.6, 5.0), dpi=90)
+        fig, (ax, lax) = plt.subplots(
+            1, 2, figsize=(11.0, 4.4), dpi=90, gridspec_kw={"width_ratios": [1.25, 1]}
+        )
         cs = ax.contourf(X, Y, Z, levels=30, cmap="Greys_r", alpha=0.85)
         ax.contour(X, Y, Z, levels=15, colors="white", linewidths=0.4, alpha=0.6)
-        fig.colorbar(cs, ax=ax, label="log10(loss)")
-        ax.plot(*surf.start, "o", color="white", mec="black", ms=8, label="start", zorder=5)
-        ax.plot(*surf.minimum, "*", color="gold", mec="black", ms=15, label="minimum", zorder=5)
+        fig.colorbar(cs, ax=ax, label="log10(loss)", pad=0.02)
+        ax.plot(*surf.start, "o", color="white", mec="black", ms=8, zorder=5)
+        ax.plot(*surf.minimum, "*", color="gold", mec="black", ms=15, zorder=5)
+        handles = [
+            plt.Line2D([], [], marker="o", color="white", mec="black", ls="", ms=7, label="start"),
+            plt.Line2D([], [], marker="*", color="gold", mec="black", ls="", ms=11, label="minimum"),
+        ]
         for name, r in self.runs.items():
             c = COLORS[list(self.optimizers).index(name) % len(COLORS)]
             tag = f"diverged (step {r.diverged_at})" if r.diverged_at else f"loss {S.num(r.path[-1, 2], 3)}"
-            ax.plot(r.path[:, 0], r.path[:, 1], "-", color=c, lw=2, label=f"{name}: {tag}", zorder=4)
+            ax.plot(r.path[:, 0], r.path[:, 1], "-", color=c, lw=2, zorder=4)
             ax.plot(r.path[-1, 0], r.path[-1, 1], "s", color=c, mec="black", ms=6, zorder=6)
+            lax.plot(np.arange(len(r.path)), np.maximum(r.path[:, 2], 1e-12), color=c, lw=2)
+            handles.append(plt.Line2D([], [], color=c, lw=2, label=f"{name}: {tag}"))
         ax.set_xlim(surf.xlim)
         ax.set_ylim(surf.ylim)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        ax.set_title(f"{self.surface.value}: {self.steps.value} steps from {surf.start}")
-        ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
-        fig.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.1)
+        ax.set_title(f"{self.surface.value}: {self.steps.value} steps from {surf.start}", fontsize=10)
+        lax.set_yscale("log")
+        lax.set_xlabel("step")
+        lax.set_title("loss per step", fontsize=10)
+        lax.grid(alpha=0.3)
+        if not self.runs:
+            lax.text(0.5, 0.5, "no optimizer switched on", ha="center", va="center", transform=lax.transAxes)
+        fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=8, frameon=False)
+        fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.24, wspace=0.18)
         show_figure(self.plot, fig)

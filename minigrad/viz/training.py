@@ -8,12 +8,15 @@
         optimizer.step(); optimizer.zero_grad()
     monitor.close()
 
-Redraws are throttled (at most one every `min_interval` seconds, and at most ~10% of the run's time) because
-drawing costs more than a step of a small model; `close()` always draws the final state.
+Every update is recorded; the chart is redrawn by wall time, from the first update to `close()`: at most one
+redraw every `min_interval` seconds and never more than `budget` (10%) of the time since the last one, so
+a fast loop stays fast. The charts are SVG drawn in Python (a few ms), not matplotlib (100+ ms a figure), so
+even a short run shows its curves growing. `close()` draws the final state (that costs one cheap redraw).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -21,24 +24,40 @@ import ipywidgets as W
 import numpy as np
 
 from minigrad.viz import svg as S
-from minigrad.viz.common import show_figure
+from minigrad.viz.plot import Series, legend, panel
 
 VANISHING = 1e-6  # gradient norms below this barely move the weights
 EXPLODING = 1e2  # ... and above this a single step jumps far
 
 
-def grad_norms(model: Any) -> dict[str, float]:
+PALETTE = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+]
+
+
+def _named(model: Any) -> list[tuple[str, Any]]:
+    if hasattr(model, "named_parameters"):
+        return list(model.named_parameters())
+    return [(f"param{i}", p) for i, p in enumerate(model.parameters())]
+
+
+def _norm(g: np.ndarray) -> float:
+    r = g.reshape(-1)
+    return math.sqrt(float(np.dot(r, r))) if r.dtype.kind == "f" else float(np.linalg.norm(r))
+
+
+def grad_norms(model: Any, named: list[tuple[str, Any]] | None = None) -> dict[str, float]:
     """L2 norm of each parameter's gradient, by parameter name (parameters without a gradient left out)."""
-    named = (
-        model.named_parameters()
-        if hasattr(model, "named_parameters")
-        else ((f"param{i}", p) for i, p in enumerate(model.parameters()))
-    )
-    return {
-        name: float(np.sqrt(np.sum(np.square(p.grad, dtype=np.float64))))
-        for name, p in named
-        if p.grad is not None
-    }
+    return {name: _norm(p.grad) for name, p in (named or _named(model)) if p.grad is not None}
 
 
 class TrainingMonitor(W.VBox):
@@ -47,20 +66,27 @@ class TrainingMonitor(W.VBox):
     with warnings, and a tqdm progress bar."""
 
     def __init__(
-        self, total: int | None = None, *, min_interval: float = 1.0, title: str = "training"
+        self,
+        total: int | None = None,
+        *,
+        min_interval: float = 0.5,
+        budget: float = 0.1,
+        title: str = "training",
     ) -> None:
         from tqdm.auto import tqdm
         from tqdm.notebook import tqdm as tqdm_notebook
 
         self.history: dict[str, tuple[list[int], list[float]]] = {}
         self.norms: dict[str, tuple[list[int], list[float]]] = {}
-        self.min_interval, self.title = min_interval, title
+        self.min_interval, self.budget, self.title = min_interval, budget, title
         self.total = total
         self.redraws = 0
+        self.draw_seconds = 0.0  # total time spent drawing (the benchmark checks it stays small)
         self._last_draw = -np.inf
         self._draw_time = 0.0
         self._last_step: int | None = None
-        self.plot = W.Output(layout={"width": "1150px", "min_height": "330px"}).add_class("mg-monitor-plot")
+        self._params: tuple[int, list[tuple[str, Any]]] | None = None
+        self.plot = W.HTML(layout={"min_height": "290px"}).add_class("mg-monitor-plot")
         self.status = W.HTML("<i>waiting for the first update()</i>").add_class("mg-monitor-status")
         bar_kwargs: dict[str, Any] = {"total": total, "desc": title, "unit": "step"}
         if issubclass(tqdm, tqdm_notebook):  # a widget bar: shown inside this box, not on its own
@@ -86,7 +112,9 @@ class TrainingMonitor(W.VBox):
             steps.append(int(step))
             vals.append(float(v.item() if hasattr(v, "item") else v))
         if model is not None:
-            for name, v in grad_norms(model).items():
+            if self._params is None or self._params[0] != id(model):  # walk the module tree once per model
+                self._params = (id(model), _named(model))
+            for name, v in grad_norms(model, self._params[1]).items():
                 steps, vals = self.norms.setdefault(name, ([], []))
                 steps.append(int(step))
                 vals.append(v)
@@ -96,11 +124,15 @@ class TrainingMonitor(W.VBox):
         if "loss" in metrics and metrics["loss"] is not None:
             self.bar.set_postfix(loss=f"{self.history['loss'][1][-1]:.4f}", refresh=False)
         now = time.monotonic()
-        # Wait at least min_interval and 10x what the last drawing took: drawing stays < 10% of the time.
-        if force or now - self._last_draw >= max(self.min_interval, 10 * self._draw_time):
-            self.draw()
-            self._last_draw = time.monotonic()
-            self._draw_time = self._last_draw - now
+        # Wait at least min_interval and draw_time / budget: drawing stays under `budget` of the run's time.
+        if force or now - self._last_draw >= max(self.min_interval, self._draw_time / self.budget):
+            self._timed_draw(now)
+
+    def _timed_draw(self, now: float) -> None:
+        self.draw()
+        self._last_draw = time.monotonic()
+        self._draw_time = self._last_draw - now
+        self.draw_seconds += self._draw_time
 
     def close(self) -> None:
         """Final redraw (always) and close the progress bar, which then shows counts and metrics only.
@@ -108,7 +140,7 @@ class TrainingMonitor(W.VBox):
         Why: a finished bar's rate and elapsed time differ on every run; left in the saved widget state they
         would change a re-executed notebook each time (and tell a reader nothing about their own machine).
         """
-        self.draw()
+        self._timed_draw(time.monotonic())
         self.bar.bar_format = "{l_bar}{bar}| {n_fmt}/{total_fmt}{postfix}"
         self.bar.refresh()
         self.bar.close()
@@ -136,8 +168,7 @@ class TrainingMonitor(W.VBox):
         return (c[1:] - c[lo]) / (np.arange(1, len(v) + 1) - lo)
 
     def draw(self) -> None:
-        import matplotlib.pyplot as plt
-
+        """Status line and the three charts (loss, accuracy, gradient norms), as SVG."""
         self.redraws += 1
         parts = []
         if self._last_step is not None:
@@ -151,74 +182,60 @@ class TrainingMonitor(W.VBox):
                 f'<div class="mg-monitor-warning" style="color:#b00020">⚠ {S.esc(w)}</div>' for w in warn
             )
         self.status.value = html
-        fig, axes = plt.subplots(1, 3, figsize=(14.0, 3.7), dpi=80)
-        loss_ax, acc_ax, g_ax = axes
-        for ax, want_acc in ((loss_ax, False), (acc_ax, True)):
-            shown = False
+        self.plot.value = self.chart_svg()
+
+    def chart_svg(self) -> str:
+        pw, ph, lw = 330.0, 260.0, 150.0
+        out = [S.svg_open(3 * pw + lw + 10, ph, "mg-monitor-chart")]
+        for k, want_acc in enumerate((False, True)):
+            series = []
             for i, (name, (steps, vals)) in enumerate(self.history.items()):
                 if ("acc" in name) != want_acc:
                     continue
-                shown = True
-                c = f"C{i % 10}"
-                if len(vals) >= 50:
-                    ax.plot(steps, vals, color=c, alpha=0.25, lw=1)
-                    ax.plot(
-                        steps, self._smooth(vals), color=c, lw=2, label=f"{name} (mean of {len(vals) // 25})"
-                    )
+                x, y = np.asarray(steps, float), np.asarray(vals, float)
+                c = PALETTE[i % len(PALETTE)]
+                if len(y) >= 50:
+                    series.append(Series(name, x, y, c, 1.0, 0.3, legend=False))
+                    series.append(Series(f"{name} (mean of {len(y) // 25})", x, self._smooth(vals), c, 2.0))
                 else:
-                    ax.plot(steps, vals, "-o" if len(vals) < 30 else "-", color=c, lw=2, ms=3, label=name)
-            if shown:
-                ax.legend(fontsize=8)
-            else:
-                ax.text(
-                    0.5,
-                    0.5,
-                    "no " + ("accuracy" if want_acc else "loss") + " reported",
-                    ha="center",
-                    va="center",
-                    color="#888888",
-                    transform=ax.transAxes,
+                    series.append(Series(name, x, y, c, 2.0))
+            out.append(
+                panel(
+                    series,
+                    x0=k * pw,
+                    y0=0,
+                    w=pw,
+                    h=ph - 40,
+                    title="accuracy" if want_acc else "loss",
+                    ylim=(-0.02, 1.02) if want_acc and series else None,
+                    empty="no " + ("accuracy" if want_acc else "loss") + " reported",
+                    cls="mg-acc" if want_acc else "mg-loss",
                 )
-            ax.set_xlabel("step")
-            ax.grid(alpha=0.3)
-        loss_ax.set_title("loss")
-        acc_ax.set_title("accuracy")
-        if any(("acc" in n) for n in self.history):
-            acc_ax.set_ylim(-0.02, 1.02)
-        g_ax.set_title("gradient norm per parameter")
-        g_ax.set_xlabel("step")
-        g_ax.set_yscale("log")
-        g_ax.axhspan(1e-12, VANISHING, color="#9ecae1", alpha=0.35, lw=0)
-        g_ax.axhspan(EXPLODING, 1e12, color="#fcae91", alpha=0.45, lw=0)
-        allv = [v for _, vals in self.norms.values() for v in vals if v > 0 and np.isfinite(v)]
-        lo = min(min(allv, default=1e-3), VANISHING * 0.1)
-        hi = max(max(allv, default=1.0), EXPLODING * 10)
-        g_ax.set_ylim(lo, hi)
-        g_ax.text(0.01, 0.02, "vanishing", transform=g_ax.transAxes, fontsize=8, color="#08519c")
-        g_ax.text(0.01, 0.93, "exploding", transform=g_ax.transAxes, fontsize=8, color="#a50f15")
-        cmap = plt.cm.tab10 if len(self.norms) <= 10 else plt.cm.turbo
-        for i, (name, (steps, vals)) in enumerate(self.norms.items()):
-            v = np.array(vals)
-            color = cmap(i) if len(self.norms) <= 10 else cmap(0.1 + 0.8 * i / (len(self.norms) - 1))
-            g_ax.plot(steps, np.where(v > 0, v, np.nan), lw=1.5, color=color, label=name)
-        if self.norms:
-            g_ax.legend(
-                fontsize=7,
-                ncol=2 if len(self.norms) > 12 else 1,
-                loc="upper left",
-                bbox_to_anchor=(1.01, 1.0),
-                borderaxespad=0,
             )
-        else:
-            g_ax.text(
-                0.5,
-                0.5,
-                "pass model= to update()",
-                ha="center",
-                va="center",
-                color="#888888",
-                transform=g_ax.transAxes,
+            out.append(legend(series, k * pw + 52, ph - 30, max_rows=2))
+        norms = [
+            Series(name, np.asarray(st, float), np.asarray(v, float), PALETTE[i % len(PALETTE)], 1.5)
+            for i, (name, (st, v)) in enumerate(self.norms.items())
+        ]
+        allv = np.concatenate([s.y for s in norms]) if norms else np.zeros(0)
+        allv = allv[np.isfinite(allv) & (allv > 0)]
+        lo = math.log10(min(float(allv.min()) if allv.size else 1e-3, VANISHING * 0.1))
+        hi = math.log10(max(float(allv.max()) if allv.size else 1.0, EXPLODING * 10))
+        out.append(
+            panel(
+                norms,
+                x0=2 * pw,
+                y0=0,
+                w=pw,
+                h=ph,
+                title="gradient norm per parameter",
+                log=True,
+                ylim=(lo - 0.2, hi + 0.2),
+                bands=[(1e-30, VANISHING, "#9ecae1", "vanishing"), (EXPLODING, 1e30, "#fcae91", "exploding")],
+                empty="pass model= to update()",
+                cls="mg-norms",
             )
-        g_ax.grid(alpha=0.3, which="major")
-        fig.subplots_adjust(left=0.05, right=0.88, top=0.9, bottom=0.14, wspace=0.22)  # tight_layout is slow
-        show_figure(self.plot, fig)
+        )
+        out.append(legend(norms, 3 * pw + 6, 30, max_rows=16))
+        out.append("</svg>")
+        return "".join(out)

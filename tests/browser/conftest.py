@@ -228,7 +228,8 @@ def lab_page(playwright_browser):
     """Factory: lab_page(path) -> LabPage with the notebook's cells all run (and no error outputs)."""
     opened: list[tuple[LabServer, object]] = []
 
-    def open_notebook(notebook: Path) -> LabPage:
+    def open_notebook(notebook: Path, during=None) -> LabPage:
+        """`during(lab)`, if given, runs right after run-all is started (to watch a cell while it runs)."""
         t0 = time.monotonic()
         server = LabServer(notebook)
         page = None
@@ -250,7 +251,10 @@ def lab_page(playwright_browser):
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=TIMEOUT_MS)
             lab.wait_idle()
             page.evaluate("window.jupyterapp.shell.collapseLeft()")
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            # started, not awaited (the promise resolves when every cell has run): `during` watches meanwhile
+            page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+            if during is not None:
+                during(lab)
             lab.wait_for(
                 """() => {
                 const nb = window.jupyterapp.shell.currentWidget;

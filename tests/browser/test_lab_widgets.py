@@ -3,11 +3,14 @@ student (keyboard on slider handles, dropdown picks, the Play button) and check 
 should, with no page errors. Screenshots (1400×900) go to $MG_SHOT_DIR (default /tmp/viz/shots).
 
 Which notebooks: $MG_BROWSER_NOTEBOOKS = "chapters" (the default: every solutions/*.ipynb that uses
-minigrad.viz, served from a temp copy), "demo" (two small notebooks generated at test time), or a
-comma-separated list of notebook paths. Each notebook gets one server; every widget found in it is checked.
+minigrad.viz, served from a temp copy, plus the generated `demo_graphs` — a LeNet-5 loss grouped by layer
+and a 302-call recurrence — and `demo_monitor` — a 6-second training run), "demo" (all generated
+notebooks), or a comma-separated list of notebook paths or demo names. Each notebook gets one server;
+every widget found in it is checked, and the graphs and the monitor of the generated notebooks in depth.
+Latencies are printed as `[timing]` lines (run with -s to see them).
 
     python -m pytest -p no:cacheprovider tests/browser                     # the chapters, a few minutes
-    MG_BROWSER_NOTEBOOKS=demo python -m pytest tests/browser               # ~1 min on 2 cores
+    MG_BROWSER_NOTEBOOKS=demo_graphs python -m pytest -s tests/browser     # one notebook, ~1 min
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ ROOT_CLASSES = {  # widget kind -> CSS class of its root box
     "features": "mg-feature-map-viewer",
     "monitor": "mg-training-monitor",
 }
-EXPECTED = {"demo_autograd": {"graph", "playground", "monitor"}, "demo_cnn": {"conv", "features", "graph"}}
+EXPECTED = {
+    "demo_autograd": {"graph", "playground", "monitor"},
+    "demo_cnn": {"conv", "features", "graph"},
+    "demo_graphs": {"graph"},
+    "demo_monitor": {"monitor"},
+}
 
 
 def _notebooks() -> list:
@@ -38,9 +46,17 @@ def _notebooks() -> list:
         return [pytest.param(f"demo:{name}", id=name) for name in DEMOS]
     if spec == "chapters":
         paths = [p for p in sorted((REPO / "solutions").glob("*.ipynb")) if "minigrad.viz" in p.read_text()]
-    else:
-        paths = [Path(p) for p in spec.split(",") if p.strip()]
-    return [pytest.param(str(p), id=p.stem) for p in paths]
+        demos = ["demo_graphs", "demo_monitor"]
+        return [pytest.param(str(p), id=p.stem) for p in paths] + [
+            pytest.param(f"demo:{d}", id=d) for d in demos
+        ]
+    out = []
+    for item in (x.strip() for x in spec.split(",") if x.strip()):
+        if item in DEMOS:
+            out.append(pytest.param(f"demo:{item}", id=item))
+        else:
+            out.append(pytest.param(item, id=Path(item).stem))
+    return out
 
 
 # --- per-widget checks; `s` is a CSS selector for one widget's root element ---------------------------------
@@ -64,57 +80,120 @@ def press(lab, selector: str, key: str, times: int = 1, nth: int = 0) -> None:
         handle.press(key)
 
 
+GRAPH_STATE = """(s) => { const r = document.querySelector(s);
+    const nodes = [...r.querySelectorAll('.mg-graph g.mg-node')];
+    const scroll = r.querySelector('.mg-graph-scroll').getBoundingClientRect();
+    const visible = (g) => { const b = g.getBoundingClientRect();
+        return b.width > 0 && b.bottom > scroll.top && b.top < scroll.bottom && b.right > scroll.left
+            && b.left < scroll.right; };
+    const cur = nodes.filter(g => g.dataset.state === 'current' && !g.classList.contains('mg-open'));
+    const labels = nodes.map(g => g.dataset.label);
+    const options = [...r.querySelectorAll('.mg-node-select select option')].map(o => o.textContent
+        .replace(/\u00a0/g, ' '));
+    const refs = [...r.querySelectorAll('.mg-graph-status .mg-ref')].map(e => e.dataset.node);
+    const drawn = new Set(nodes.map(g => g.id.slice(8)));
+    const sel = r.querySelector('.mg-node-select select');
+    return {done: nodes.filter(g => g.classList.contains('mg-fn') && g.dataset.state === 'done').length,
+            current: cur.map(g => g.id), currentInView: cur.map(visible),
+            withgrad: nodes.filter(g => { const t = g.querySelector('.mg-gtext');
+                return (t && !t.textContent.includes('—'))
+                    || (g.classList.contains('mg-copy') && g.dataset.state === 'complete'); }).length,
+            selected: nodes.filter(g => g.classList.contains('mg-selected')).map(g => g.id),
+            status: r.querySelector('.mg-graph-status').innerText,
+            undrawnRefs: refs.filter(n => !drawn.has(n)),
+            undrawnOptions: options.filter(o => !labels.some(l => o.replace(/^▸ /, '').startsWith(l + ' '))),
+            picked: sel.selectedIndex >= 0 ? options[sel.selectedIndex] : null,
+            closed: nodes.filter(g => g.classList.contains('mg-closed')).map(g => g.id),
+            open: nodes.filter(g => g.classList.contains('mg-open')).map(g => g.id),
+            nodes: nodes.length,
+            renders: Number(r.querySelector('.mg-graph-canvas').dataset.renders || 0),
+            patches: Number(r.querySelector('.mg-graph-canvas').dataset.patches || 0),
+            scrollTop: r.querySelector('.mg-graph-scroll').scrollTop,
+            dropdownRight: sel.getBoundingClientRect().right}; }"""
+
+
 def graph_state(lab, s: str) -> dict:
-    return lab.eval(
-        """(s) => { const r = document.querySelector(s);
-        const fn = [...r.querySelectorAll('.mg-graph g.mg-fn')];
-        const t = [...r.querySelectorAll('.mg-graph g.mg-tensor')];
-        return {done: fn.filter(g => g.dataset.state === 'done').length,
-                current: fn.filter(g => g.dataset.state === 'current').map(g => g.id),
-                withgrad: t.filter(g => ['partial', 'complete'].includes(g.dataset.state)).length,
-                selected: [...r.querySelectorAll('.mg-graph g.mg-selected')].map(g => g.id),
-                status: r.querySelector('.mg-graph-status').innerText}; }""",
-        s,
+    return lab.eval(GRAPH_STATE, s)
+
+
+def assert_names_drawn(st: dict) -> None:
+    """Every name in the status line and in the dropdown is a node of the picture."""
+    assert not st["undrawnRefs"], st
+    assert not st["undrawnOptions"], st
+
+
+def step_once(lab, s: str, k: int) -> float:
+    """Press → on the slider to reach step k; wait until the status says so and the canvas got its patch
+    (or, when the view had to follow the call out of a time step shown on its own, its new SVG).
+    Returns the browser-side latency in ms (key press to both DOM updates, measured in the page)."""
+    lab.eval(
+        """([s, k]) => { const r = document.querySelector(s);
+        const canvas = r.querySelector('.mg-graph-canvas'), status = r.querySelector('.mg-graph-status');
+        const before = Number(canvas.dataset.patches || 0), renders = Number(canvas.dataset.renders || 0);
+        window.__mgT0 = performance.now();
+        window.__mgDone = new Promise(resolve => {
+            const check = () => status.innerText.includes(`step ${k} /`)
+                && (Number(canvas.dataset.patches || 0) > before
+                    || Number(canvas.dataset.renders || 0) > renders);  // a focus change redraws it all
+            const obs = new MutationObserver(() => { if (check()) { obs.disconnect();
+                resolve(performance.now() - window.__mgT0); } });
+            obs.observe(r, {subtree: true, childList: true, characterData: true, attributes: true});
+        }); }""",
+        [s, k],
     )
+    press(lab, f"{s} .mg-step-slider .noUi-handle", "ArrowRight")
+    try:
+        return float(
+            lab.eval(
+                "(ms) => Promise.race([window.__mgDone,"
+                " new Promise((_, no) => setTimeout(() => no('timeout'), ms))])",
+                60000,
+            )
+        )
+    except Exception as e:
+        lab.shot(f"FAILED-step{k}")
+        raise AssertionError(f"step {k} did not arrive: {e}") from None
 
 
 def check_graph(lab, s: str, name: str) -> None:
     st = graph_state(lab, s)
+    if "step 0 /" not in st["status"]:  # an in-depth check ran first: back to the start
+        press(lab, f"{s} .mg-step-slider .noUi-handle", "Home")
+        st = wait_graph(lab, s, "st.status.includes('step 0 /')", None, "back to step 0")
     assert st["done"] == 0 and st["current"] == [] and "step 0 /" in st["status"], st
+    assert_names_drawn(st)
+    assert st["dropdownRight"] <= 1400, st  # the dropdown is on screen
     total = int(re.search(r"step 0 / (\d+)", st["status"]).group(1))
     k = min(3, total - 1)  # leave room for Play to advance
-    heat = f"{s} .mg-heatmap img"
-    press(lab, f"{s} .mg-step-slider .noUi-handle", "ArrowRight", k)
-    lab.wait_for(
-        "([s, k]) => { const r = document.querySelector(s);"
-        " return r.querySelector('.mg-graph-status').innerText.includes(`step ${k} /`) &&"
-        " r.querySelectorAll('.mg-graph g.mg-fn[data-state=done]').length === k - 1; }",
-        [s, k],
-        f"backward step {k}",
-    )
+    for i in range(1, k + 1):
+        step_once(lab, s, i)
     lab.settle(s)
     st3 = graph_state(lab, s)
-    call = re.search(r"\(call #(\d+)\)", st3["status"]).group(1)
-    assert st3["current"] == [f"mg-node-f{call}"], st3  # the highlighted call is the one the status describes
+    assert len(st3["current"]) == 1 and st3["currentInView"] == [True], st3
+    m = re.search(r"call #(\d+)", st3["status"])
+    if "inside" not in st3["status"]:  # the highlighted call is the one the status describes
+        assert st3["current"] == [f"mg-node-f{m.group(1)}"], st3
     assert st3["withgrad"] > st["withgrad"], (st, st3)  # gradients filled in as they arrived
+    assert_names_drawn(st3)
     lab.shot(f"{name}-step{k}", s)
 
-    label = lab.page.locator(f"{s} .mg-node-select select option").nth(1).inner_text().replace("\xa0", " ")
-    before = st3["selected"]  # the output tensor is selected at first
-    old = img_src(lab, heat)
+    before = st3["picked"]
     lab.page.locator(f"{s} .mg-node-select select").select_option(index=1)
     lab.wait_for(
-        "([s, before]) => { const g = document.querySelector(s).querySelectorAll('.mg-graph g.mg-selected');"
-        " return g.length === 1 && g[0].id !== before; }",
-        [s, before[0] if before else ""],
-        "the picked node to be outlined",
+        "([s, before]) => { const sel = document.querySelector(s + ' .mg-node-select select');"
+        " const g = [...document.querySelector(s).querySelectorAll('.mg-graph g.mg-selected')];"
+        " const opt = sel.options[sel.selectedIndex]?.textContent.replace(/\\u00a0/g, ' ') ?? '';"
+        " return sel.selectedIndex === 1 && g.length >= 1"
+        " && g.every(n => opt.replace(/^▸ /, '').startsWith(n.dataset.label + ' ')); }",
+        [s, before],
+        "the picked node (and only it) to be outlined",
     )
-    wait_new_img(lab, heat, old, f"heatmap of {label}")
+    lab.settle(s)
+    st = graph_state(lab, s)
     picked = lab.eval(
         "(s) => document.querySelector(s).querySelector('.mg-graph g.mg-selected').dataset.label", s
     )
-    assert label.startswith(picked + " "), (label, picked)
-    lab.settle(s)
+    assert st["picked"].replace("▸ ", "").startswith(picked + " "), st
     lab.shot(f"{name}-node", s)
 
     buttons = lab.page.locator(f"{s} .mg-play button")
@@ -130,7 +209,125 @@ def check_graph(lab, s: str, name: str) -> None:
     lab.settle(s)
     st = graph_state(lab, s)
     now = int(re.search(r"step (\d+) /", st["status"]).group(1))
-    assert k < now <= total and st["done"] == now - 1 and len(st["current"]) == 1, st
+    assert k < now <= total and len(st["current"]) == 1 and st["currentInView"] == [True], st
+    assert_names_drawn(st)
+
+
+def click_node(lab, s: str, nid: str, part: str = "") -> None:
+    """Click a node like a user: its title bar (`part=".mg-head"`) or its middle."""
+    target = lab.page.locator(f"{s} #mg-node-{nid} {part or '.mg-box'}").first
+    target.scroll_into_view_if_needed()
+    if part:
+        target.click()
+    else:  # the middle of the body, below a group's title bar
+        box = target.bounding_box()
+        lab.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7)
+
+
+def wait_graph(lab, s: str, js_condition: str, arg: object, what: str) -> dict:
+    lab.wait_for(f"([s, a]) => {{ const st = ({GRAPH_STATE})(s); return {js_condition}; }}", [s, arg], what)
+    lab.settle(s)
+    return graph_state(lab, s)
+
+
+def check_lenet_graph(lab, s: str, name: str) -> None:
+    """LeNet-5 as 12 closed layer boxes; stepping through the whole backward pass never loses the orange
+    node, clicking selects, the title bar opens a layer."""
+    st = graph_state(lab, s)
+    assert len(st["closed"]) == 12 and st["open"] == [], st
+    labels = lab.eval(
+        "(s) => [...document.querySelectorAll(s + ' .mg-graph g.mg-closed')].map(g => g.dataset.label)", s
+    )
+    assert labels[0] == "0: Conv2d" and labels[-1] == "11: Linear", labels
+    total = int(re.search(r"step 0 / (\d+)", st["status"]).group(1))
+    lat = []
+    for k in range(1, total + 1):
+        lat.append(step_once(lab, s, k))
+        st = graph_state(lab, s)
+        assert len(st["current"]) == 1 and st["currentInView"] == [True], (k, st)
+        assert_names_drawn(st)
+    print(
+        f"[timing] LeNet step latency in the browser: median {sorted(lat)[len(lat) // 2]:.0f} ms, "
+        f"max {max(lat):.0f} ms over {len(lat)} steps",
+        flush=True,
+    )
+    lab.shot(f"{name}-lenet-last-step", s)
+    click_node(lab, s, "g7")  # 7: Linear
+    st = wait_graph(lab, s, "st.selected.includes('mg-node-g7')", None, "7: Linear selected by a click")
+    assert st["picked"].startswith("▸ 7: Linear"), st
+    renders = st["renders"]
+    click_node(lab, s, "g7", ".mg-th")  # its title bar opens it
+    st = wait_graph(lab, s, "st.open.includes('mg-node-g7')", None, "7: Linear opened")
+    assert st["renders"] == renders + 1 and len(st["closed"]) == 11, st
+    inside = lab.eval(
+        "(s) => [...document.querySelectorAll(s + ' .mg-graph g.mg-node')].map(g => g.dataset.label)", s
+    )
+    assert "7.weight" in inside and "7.bias" in inside and any(x.startswith("MatMul") for x in inside), inside
+    assert_names_drawn(st)
+    lab.shot(f"{name}-lenet-open-linear", s)
+
+
+def check_recurrence_graph(lab, s: str, name: str) -> None:
+    """The 302-call recurrence: 60 closed time steps, stepping sends patches (no new SVG) and keeps the
+    orange node in view, zoom to fit, a minimap, shared weights drawn per use, one time step at a time."""
+    out = lab.eval(
+        "(s) => document.querySelector(s).closest('.jp-Cell').querySelector('.jp-OutputArea').innerText", s
+    )
+    print(out.strip().splitlines()[0], flush=True)
+    st = graph_state(lab, s)
+    total = int(re.search(r"step 0 / (\d+)", st["status"]).group(1))
+    assert total == 302 and len(st["closed"]) == 60, st
+    renders = st["renders"]
+    lat = []
+    for k in range(1, 41):
+        lat.append(step_once(lab, s, k))
+        st = graph_state(lab, s)
+        assert len(st["current"]) == 1 and st["currentInView"] == [True], (k, st)
+    assert st["renders"] == renders, st  # stepping never re-sent the SVG, only the changed nodes
+    assert_names_drawn(st)
+    print(
+        f"[timing] recurrence step latency in the browser: median {sorted(lat)[len(lat) // 2]:.0f} ms, "
+        f"max {max(lat):.0f} ms over {len(lat)} steps",
+        flush=True,
+    )
+    lab.shot(f"{name}-rnn-step40", s)
+    lab.page.locator(f"{s} .mg-zoom-fit").click()
+    fits = lab.eval(
+        """(s) => { const sc = document.querySelector(s + ' .mg-graph-scroll'), svg = sc.querySelector('svg');
+        const mini = document.querySelector(s + ' .mg-minimap');
+        return {fit: svg.getBoundingClientRect().height <= sc.clientHeight + 1
+                     && svg.getBoundingClientRect().width <= sc.clientWidth + 1,
+                zoom: Number(document.querySelector(s + ' .mg-graph-canvas').dataset.zoom),
+                mini: mini.width * mini.height}; }""",
+        s,
+    )
+    assert fits["fit"] and fits["zoom"] < 1 and fits["mini"] > 0, fits
+    lab.shot(f"{name}-rnn-fit", s)
+    lab.page.locator(f"{s} .mg-zoom-one").click()
+    lab.page.locator(f"{s} .mg-graph-focus select").select_option(label="step 30")
+    st = wait_graph(lab, s, "st.open.includes('mg-node-g29')", None, "time step 30 on its own")
+    labels = lab.eval(
+        "(s) => [...document.querySelectorAll(s + ' .mg-graph g.mg-node')].map(g => g.dataset.label)", s
+    )
+    assert {"step 29", "step 31", "W", "U", "b", "x29"} <= set(labels), labels
+    assert st["nodes"] < 30 and st["renders"] == renders + 1, st
+    assert_names_drawn(st)
+    lab.shot(f"{name}-rnn-step30", s)
+    w_copy = lab.eval("(s) => document.querySelector(s + ' .mg-graph g.mg-copy[data-label=\"W\"]').id", s)
+    click_node(lab, s, w_copy[8:])
+    st = wait_graph(lab, s, "st.picked && st.picked.startsWith('W ')", None, "W picked by a click")
+    assert "60 uses" in st["picked"] and w_copy in st["selected"], st
+
+
+def check_graph_deep(lab, s: str, name: str, notebook: str) -> None:
+    """The in-depth graph checks for the generated notebook of real-size graphs."""
+    if notebook != "demo_graphs":
+        return
+    kind = lab.eval("(s) => document.querySelectorAll(s + ' .mg-graph g.mg-closed').length", s)
+    if kind == 12:
+        check_lenet_graph(lab, s, name)
+    else:
+        check_recurrence_graph(lab, s, name)
 
 
 def conv_state(lab, s: str) -> dict:
@@ -225,6 +422,13 @@ def check_playground(lab, s: str, name: str) -> None:
     assert new["Adam"] == rows["Adam"]  # only SGD's learning rate moved
     lab.shot(f"{name}-playground", s)
     old_img = img_src(lab, plot)
+    lab.eval(
+        """(s) => { window.__mgImgs = 0; const out = document.querySelector(s + ' .mg-opt-plot');
+        new MutationObserver(ms => { window.__mgImgs += ms.filter(m => [...m.addedNodes]
+            .some(n => n.nodeType === 1 && (n.tagName === 'IMG' || n.querySelector('img')))).length; })
+            .observe(out, {subtree: true, childList: true}); }""",
+        s,
+    )
     lab.page.locator(f"{s} .mg-opt-surface select").select_option(label="Beale")
     lab.wait_for(
         "(s) => parseFloat(document.querySelector(s + ' .mg-opt-lr-sgd .widget-readout').innerText) === 0.01",
@@ -233,6 +437,8 @@ def check_playground(lab, s: str, name: str) -> None:
     )
     lab.settle(s)
     wait_new_img(lab, plot, old_img, "the Beale plot")
+    time.sleep(1.0)  # a second redraw would come now if one switch caused several
+    assert lab.eval("() => window.__mgImgs") == 1, "one surface switch must redraw the plot exactly once"
 
 
 def fm_info(lab, s: str) -> str:
@@ -280,13 +486,53 @@ def check_monitor(lab, s: str, name: str) -> None:
         """(s) => { const r = document.querySelector(s);
         return {status: r.querySelector('.mg-monitor-status').innerText,
                 bar: r.querySelector('.mg-monitor-bar')?.innerText ?? '',
-                img: !!r.querySelector('.mg-monitor-plot img')}; }""",
+                lines: r.querySelectorAll('.mg-monitor-plot svg polyline.mg-line').length}; }""",
         s,
     )
-    assert re.search(r"step \d+", st["status"]) and "loss" in st["status"] and st["img"], st
-    assert "100%" in st["bar"], st  # the tqdm bar finished
-    lab.wait_images(s)
+    assert re.search(r"step \d+", st["status"]) and "loss" in st["status"] and st["lines"] > 0, st
+    bar = st["bar"].replace("\u2007", " ")
+    assert re.search(r"\d+/(\d+|\?)", bar) and "/s" not in bar, st  # the closed bar: counts, no rate
     lab.shot(f"{name}-monitor", s)
+
+
+def watch_monitor(samples: list) -> object:
+    """A `during` callback: sample the monitor's status and chart every 0.1 s while its cell runs."""
+
+    def during(lab) -> None:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60:
+            st = lab.eval(
+                """() => { const r = document.querySelector('.mg-training-monitor');
+                const done = [...document.querySelectorAll('.jp-OutputArea')]
+                    .some(o => o.innerText.includes('[timing] monitor:'));  // printed after close()
+                if (!r) return {busy: true, status: '', chart: '', absent: true};
+                return {busy: !done, status: r.querySelector('.mg-monitor-status').innerText,
+                        chart: [...r.querySelectorAll('.mg-monitor-plot polyline')]
+                            .map(p => p.getAttribute('points').length).join(',')}; }"""
+            )
+            st["t"] = time.monotonic() - t0
+            samples.append(st)
+            if not st["busy"] and not st.get("absent"):
+                break
+            time.sleep(0.1)
+
+    return during
+
+
+def check_monitor_live(samples: list) -> None:
+    """During the 6-second run the chart and the status changed again and again, starting right away."""
+    running = [x for x in samples if x["busy"] and not x.get("absent")]
+    charts = [x["chart"] for x in running if x["chart"]]
+    statuses = {x["status"] for x in running if "step" in x["status"]}
+    first = next((x["t"] for x in running if x["chart"]), None)
+    changes = sum(1 for a, b in zip(charts, charts[1:]) if a != b)
+    print(
+        f"[timing] monitor: first chart after {first} s of watching, {changes} chart updates and "
+        f"{len(statuses)} status texts seen in {len(running)} samples while the cell ran",
+        flush=True,
+    )
+    assert first is not None and first < 2.0, samples[:5]
+    assert changes >= 5 and len(statuses) >= 5, (changes, len(statuses))
 
 
 CHECKS = {
@@ -301,7 +547,10 @@ CHECKS = {
 @pytest.mark.parametrize("notebook", _notebooks())
 def test_widgets_in_jupyterlab(lab_page, notebook, tmp_path):
     path = write_demo(notebook[5:], tmp_path) if notebook.startswith("demo:") else Path(notebook)
-    lab = lab_page(path)
+    samples: list = []
+    lab = lab_page(path, during=watch_monitor(samples) if path.stem == "demo_monitor" else None)
+    if path.stem == "demo_monitor":
+        check_monitor_live(samples)
     found = {}
     for kind, cls in ROOT_CLASSES.items():
         n = lab.eval(
@@ -319,6 +568,8 @@ def test_widgets_in_jupyterlab(lab_page, notebook, tmp_path):
             s = f'[data-mg-test="{kind}{i}"]'
             lab.page.locator(s).evaluate("e => e.scrollIntoView({block: 'start'})")
             t0 = time.monotonic()
+            if kind == "graph":
+                check_graph_deep(lab, s, f"{kind}{i}", path.stem)
             CHECKS[kind](lab, s, f"{kind}{i}")
             print(f"[timing] {path.name}: {kind}{i} checked in {time.monotonic() - t0:.1f} s", flush=True)
     assert not lab.errors, lab.errors
