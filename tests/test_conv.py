@@ -22,8 +22,6 @@ import minigrad.functional as F
 from minigrad import Tensor, nn
 from minigrad.functional import conv as C
 
-pytestmark = pytest.mark.ch07
-
 
 def pairs(v: int | tuple[int, int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else v
@@ -70,6 +68,7 @@ CASES = [  # (x shape, w shape, stride, padding, dilation)
 ]
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES)
 def test_forward_matches_reference(path, xs, ws, stride, padding, dilation) -> None:
@@ -81,6 +80,7 @@ def test_forward_matches_reference(path, xs, ws, stride, padding, dilation) -> N
     )
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES)
 def test_gradcheck(path, xs, ws, stride, padding, dilation) -> None:
@@ -89,6 +89,7 @@ def test_gradcheck(path, xs, ws, stride, padding, dilation) -> None:
     assert mg.gradcheck(lambda x, w, b: PATHS[path](x, w, b, stride, padding, dilation), x, w, b)
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (1, 0, 2), (2, 1, 1), ((1, 2), (2, 0), 1)])
 def test_gradcheck_over_many_chunks(monkeypatch, stride, padding, dilation) -> None:
     """A tiny chunk budget: one image per chunk, so every chunk boundary and every accumulation is used."""
@@ -106,6 +107,7 @@ def test_gradcheck_over_many_chunks(monkeypatch, stride, padding, dilation) -> N
     )
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("path", PATHS)
 def test_gradcheck_without_bias_and_frozen_input(path) -> None:
     rng = np.random.default_rng(2)
@@ -116,6 +118,7 @@ def test_gradcheck_without_bias_and_frozen_input(path) -> None:
     assert x.grad is None
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("wants", [(True, False, False), (False, True, False), (False, False, True)])
 def test_only_the_needed_gradients(wants) -> None:
     rng = np.random.default_rng(3)
@@ -127,6 +130,7 @@ def test_only_the_needed_gradients(wants) -> None:
     assert [t.grad is not None for t in tensors] == list(wants)
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("path", PATHS)
 def test_float32_end_to_end(path) -> None:
     rng = np.random.default_rng(3)
@@ -141,6 +145,7 @@ def test_float32_end_to_end(path) -> None:
         assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
 
 
+@pytest.mark.ch07
 def test_col2im_sums_overlapping_windows() -> None:
     """The bug this guards against: `+=` into an overlapping strided view keeps one contribution per pixel."""
     counts = np.array([[1, 2, 3, 2, 1], [2, 4, 6, 4, 2], [3, 6, 9, 6, 3], [2, 4, 6, 4, 2], [1, 2, 3, 2, 1]])
@@ -151,6 +156,7 @@ def test_col2im_sums_overlapping_windows() -> None:
     np.testing.assert_array_equal(rows[0, 0], counts)
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("xs, ws, stride, padding, dilation", CASES)
 def test_col2im_is_the_adjoint_of_im2col(xs, ws, stride, padding, dilation) -> None:
     rng = np.random.default_rng(4)
@@ -161,6 +167,7 @@ def test_col2im_is_the_adjoint_of_im2col(xs, ws, stride, padding, dilation) -> N
     np.testing.assert_allclose((cols * other).sum(), (x * C.col2im(other, xs, k, s, p, d)).sum(), rtol=1e-10)
 
 
+@pytest.mark.ch07
 def test_rows_layout_matches_im2col_and_its_adjoint() -> None:
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 3, 6, 5))
@@ -179,6 +186,7 @@ def test_rows_layout_matches_im2col_and_its_adjoint() -> None:
         np.testing.assert_allclose((rows * g).sum(), (x * back).sum(), rtol=1e-10)
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("path", PATHS)
 def test_output_is_a_view_of_the_gemm_layout(path) -> None:
     """No copy after the GEMM: the NCHW output is a view of the product, whose rows are output channels."""
@@ -193,6 +201,7 @@ def test_output_is_a_view_of_the_gemm_layout(path) -> None:
 # --- the scratch pool and the chunks: bounded, reused, never leaking into results ---------------------------
 
 
+@pytest.mark.ch07
 def test_scratch_pool_reuses_memory_and_stays_bounded() -> None:
     pool = C.ScratchPool(1000)
     a = pool.get("cols", (10, 10), np.float64)  # 800 bytes: kept
@@ -206,6 +215,7 @@ def test_scratch_pool_reuses_memory_and_stays_bounded() -> None:
     assert pool.get("cols", (200,), np.float32).base is not None  # 800 bytes: back to the kept buffer
 
 
+@pytest.mark.ch07
 def test_each_thread_has_its_own_pool() -> None:
     pools = []
     thread = threading.Thread(target=lambda: pools.append(C.scratch_pool()))
@@ -215,6 +225,7 @@ def test_each_thread_has_its_own_pool() -> None:
     assert C.scratch_pool() is C.scratch_pool()
 
 
+@pytest.mark.ch07
 @pytest.mark.parametrize("n, per_image", [(64, 100_000), (5, 10**9), (1000, 719_000), (3, 1)])
 def test_batch_chunks_cover_the_batch_within_the_budget(n, per_image) -> None:
     chunks = list(C.batch_chunks(n, per_image))
@@ -223,6 +234,7 @@ def test_batch_chunks_cover_the_batch_within_the_budget(n, per_image) -> None:
         assert (s.stop - s.start) * per_image <= C.CHUNK_BYTES or s.stop - s.start == 1
 
 
+@pytest.mark.ch07
 def test_pool_is_bounded_after_convolutions_of_every_size() -> None:
     """Small, large and huge layers, forward and backward: the pool never keeps more than 6 roles × limit."""
     rng = np.random.default_rng(7)
@@ -241,6 +253,7 @@ def test_pool_is_bounded_after_convolutions_of_every_size() -> None:
     assert max(buf.nbytes for buf in pool.buffers.values()) <= pool.limit
 
 
+@pytest.mark.ch07
 def test_results_never_share_memory_with_the_pool() -> None:
     """Scratch is reused by the next call: a result living in it would change under our feet."""
     rng = np.random.default_rng(8)
@@ -270,6 +283,7 @@ def _traced_mib(fn) -> tuple[float, float]:
     return current / 2**20, peak / 2**20
 
 
+@pytest.mark.ch07
 def test_large_batch_memory_is_bounded_by_the_chunks() -> None:
     """The MNIST example's second layer on 300 digits: the package needs the output plus at most the pool's
     limit per role; one im2col of the whole batch would be 199 MB."""
@@ -282,6 +296,7 @@ def test_large_batch_memory_is_bounded_by_the_chunks() -> None:
     assert peak <= out_mib + 6 * C.scratch_pool().limit / 2**20 + 1, (peak, out_mib)
 
 
+@pytest.mark.ch07
 def test_training_saves_the_input_not_the_columns() -> None:
     """After a recorded forward, only the output is new memory: backward rebuilds the columns."""
     rng = np.random.default_rng(10)
@@ -293,6 +308,7 @@ def test_training_saves_the_input_not_the_columns() -> None:
     assert kept <= rows_layout_output + 0.1, kept  # im2col's columns would add 8 MiB
 
 
+@pytest.mark.ch07
 def test_memory_is_flat_over_200_training_steps() -> None:
     """Two conv layers, ReLU, a loss and SGD by hand for 200 steps: the traced memory, the pool and the
     tracer's pool of live calls are the same at step 20 and step 200."""
@@ -362,6 +378,7 @@ def test_memory_is_flat_over_200_training_steps() -> None:
         ),
     ],
 )
+@pytest.mark.ch07
 def test_clear_errors(call, error, fragments) -> None:
     x = mg.randn(2, 3, 8, 8, rng=0)
     with pytest.raises(error) as info:
@@ -373,6 +390,7 @@ def test_clear_errors(call, error, fragments) -> None:
 # --- nn.Conv2d ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.ch07
 def test_module_layout_init_and_forward() -> None:
     layer = nn.Conv2d(3, 8, (3, 5), stride=2, padding=1, rng=0)
     assert layer.weight.shape == (8, 3, 3, 5) and layer.bias.shape == (8,)

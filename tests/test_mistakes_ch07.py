@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from mistakes import Mistake, assert_caught
 
-pytestmark = [pytest.mark.slow, pytest.mark.ch07]
+pytestmark = pytest.mark.slow
 
 CH = "07_conv2d"
 VIEW_STRIDES = "strides=(s_c, dh * s_h, dw * s_w, s_n, sh * s_h, sw * s_w)"
