@@ -1,7 +1,7 @@
 """conv2d and nn.Conv2d (minigrad/functional/conv.py and nn/conv.py, chapter 07), and LeNet-5 end to end.
 
-Both differentiable paths are tested: the chapter's `Conv2dFunction` (one im2col and one GEMM for the
-whole batch) and the package's `Conv2dChunked` behind `conv2d` (chunks of images in pooled scratch memory,
+Both differentiable paths are tested: the chapter's `Conv2dGemm` (one im2col and one GEMM for the
+whole batch) and the package's `Conv2dFunction` behind `conv2d` (chunks of images in pooled scratch memory,
 the rows layout for stride 1, the chapter's im2col/col2im otherwise). Forward against a loop reference
 written here from the definition; backward against float64 central differences (overlapping windows,
 stride, padding, dilation, non-square kernels, several chunks). The scratch pool and the chunks are
@@ -46,13 +46,11 @@ def conv_reference(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
 
 
 def teaching_conv(x, w, b=None, stride=1, padding=0, dilation=1) -> Tensor:
-    """The chapter's Conv2dFunction, with conv2d's int-or-pair settings."""
-    return C.Conv2dFunction.apply(
-        x, w, b, stride=pairs(stride), padding=pairs(padding), dilation=pairs(dilation)
-    )
+    """The chapter's Conv2dGemm, with conv2d's int-or-pair settings."""
+    return C.Conv2dGemm.apply(x, w, b, stride=pairs(stride), padding=pairs(padding), dilation=pairs(dilation))
 
 
-PATHS = {"conv2d": F.conv2d, "Conv2dFunction": teaching_conv}
+PATHS = {"conv2d": F.conv2d, "Conv2dGemm": teaching_conv}
 
 CASES = [  # (x shape, w shape, stride, padding, dilation)
     ((2, 3, 7, 6), (4, 3, 3, 3), 1, 0, 1),  # overlapping windows, rows layout

@@ -128,10 +128,10 @@ MISTAKES = [
         ((PADDED, "np.zeros((n, c, h, w)"),),
         ("padding 1", "padded input"),
     ),
-    # --- 7.3 Conv2dFunction ------------------------------------------------------------------------------
+    # --- 7.3 Conv2dGemm ------------------------------------------------------------------------------
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "forward: the product reshaped straight to (N, C_out, OH, OW)",
         (
             (
@@ -143,14 +143,14 @@ MISTAKES = [
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "forward: bias broadcast along the wrong axis",
         (("out += bias[:, None]", "out += bias"),),
         ("forward with a bias", "bias[:, None]"),
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "forward: stride and dilation handed to im2col in the wrong order",
         (
             (
@@ -162,42 +162,42 @@ MISTAKES = [
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "backward: g reshaped without swapping images and channels",
         (("g.transpose(1, 0, 2, 3).reshape(c_out, -1)", "g.reshape(c_out, -1)"),),
         ("N = 2 images", "plain reshape"),
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "backward: missing transpose of cols in the weight gradient",
         (("(g2 @ cols.T)", "(g2 @ cols)"),),
         ("weight gradient", "missing transpose"),
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "backward: W not transposed for the input gradient",
         (("weight.reshape(c_out, -1).T @ g2", "weight.reshape(c_out, -1) @ g2"),),
         ("input gradient", "missing transpose"),
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "backward: bias gradient summed over the wrong axis",
         (("gb = g2.sum(axis=1)", "gb = g2.sum(axis=0)"),),
         ("bias gradient", "axis=1"),
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "backward: the weight gradient left as a (C_out, C·kH·kW) matrix",
         (("gw = (g2 @ cols.T).reshape(weight.shape)", "gw = g2 @ cols.T"),),
         ("weight gradient", "(3, 2, 3, 3)"),
     ),
     Mistake(
         CH,
-        "ch07-conv-function",
+        "ch07-conv-gemm",
         "backward: stride and dilation handed to col2im in the wrong order",
         (("*ctx.settings)", "*ctx.settings[::-1])"),),
         ("input gradient", "col2im in its order"),

@@ -90,7 +90,7 @@ def col2im(
     return gp[:, :, ph : ph + h, pw : pw + w]
 
 
-class Conv2dFunction(Function):
+class Conv2dGemm(Function):
     """out = W (C_out, C·kH·kW) @ im2col(x) + b: the whole batch in one GEMM; backward is two more GEMMs."""
 
     @staticmethod
@@ -256,8 +256,8 @@ def _geometry(x_shape, w_shape, stride, padding, dilation) -> tuple[int, int, in
     return oh, ow, width, per_image
 
 
-class Conv2dChunked(Function):
-    """The package's conv2d: Conv2dFunction's GEMMs, a chunk of images at a time, in reused scratch memory.
+class Conv2dFunction(Function):
+    """The package's conv2d: Conv2dGemm's GEMMs, a chunk of images at a time, in reused scratch memory.
 
     It saves the input, not the columns (C·kH·kW times bigger, and cheap to rebuild in backward), so memory
     stays proportional to the activations whatever the batch size.
@@ -347,4 +347,4 @@ def conv2d(
                 f"conv2d: kernel {weight.shape[2]}×{weight.shape[3]} (dilation {dilation}) spans {span} "
                 f"in {name} but the padded input is only {size} (input {x.shape}, padding {padding})"
             )
-    return Conv2dChunked.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+    return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
