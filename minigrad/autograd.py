@@ -1,160 +1,207 @@
 # Generated from solutions/03_tracer.ipynb by `minigrad-course build` — edit the notebook, not this file.
 
 
-"""The Tracer: records every differentiable call and runs backward over the recording."""
+"""Backward over the recording: each recorded call runs once, in reverse recording order, with the complete
+gradient of its output; gradients are summed into fresh arrays; in-place updates are allowed only blind."""
 
 from __future__ import annotations
 
 import heapq
-import itertools
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
+from minigrad.function import Context, Function, tracer
+from minigrad.tensor import Tensor
 
-def _accumulate(t: Any, g: np.ndarray) -> None:
+__all__ = ["Function", "backward", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]
+
+
+def _accumulate(t: Tensor, g: np.ndarray) -> None:
     """Add into `t.grad`, always with a fresh array: two tensors must never share a gradient buffer."""
     if t.grad is None:
-        t.grad = np.array(g, dtype=t.data.dtype)  # np.array copies
+        t.grad = Tensor._wrap(np.array(g, dtype=t.data.dtype))  # np.array copies
     else:
-        t.grad = t.grad + g
+        t.grad = Tensor._wrap(np.asarray(t.grad.data + g, dtype=t.data.dtype))  # 0-d sums are scalars
 
 
-def _root_grad(root: Any, grad: Any) -> np.ndarray:
-    if grad is None:
+def _root_grad(root: Tensor, gradient: Any) -> np.ndarray:
+    """The gradient backward starts from: ones for a one-element root, else the one the caller gives."""
+    if gradient is None:
         if root.data.size != 1:
             raise RuntimeError(
-                f"backward: grad can be left out only for a one-element tensor, got shape {root.shape}; "
-                "pass grad= an array of that shape (or reduce to a scalar first, e.g. .sum())"
+                f"backward: a gradient can be left out only for a one-element tensor, got shape {root.shape};"
+                " pass one of that shape (or reduce to a scalar first, e.g. .sum())"
             )
         return np.ones_like(root.data)
-    g = np.asarray(getattr(grad, "data", grad), dtype=root.data.dtype)
+    g = np.asarray(getattr(gradient, "data", gradient), dtype=root.data.dtype)
     if g.shape != root.data.shape:
-        raise RuntimeError(f"backward: grad has shape {g.shape} but the tensor has shape {root.shape}")
+        raise RuntimeError(
+            f"backward: the gradient has shape {g.shape} but the tensor has shape {root.shape}"
+        )
     return g
 
 
-class Tracer:
-    """Keeps the pool of recorded function calls (in recording order) and the `blind` flag, and runs backward.
+def _check_updates(ctx: Context) -> None:
+    """Refuse to differentiate through an array that was changed in place after the call saved it."""
+    for inp in ctx.inputs:
+        if isinstance(inp, Tensor) and inp._version > ctx.updates_seen:
+            if any(isinstance(s, np.ndarray) and np.may_share_memory(inp.data, s) for s in ctx.saved_tensors):
+                raise RuntimeError(
+                    f"backward: an input of {ctx.fn.__name__} (shape {inp.shape}) was modified in place "
+                    f"after {ctx.fn.__name__} saved it for backward, so its gradient would be wrong; compute "
+                    "the forward pass again after the update (or update out of place: t = t - x)"
+                )
 
-    A call stays in the pool while its output tensor is alive and its graph has not been released by a
-    backward: a forward pass that is dropped without backward frees itself and the pool shrinks back.
-    """
 
-    def __init__(self) -> None:
-        self.funcs: dict[int, Any] = {}  # seq -> Context of a live recorded call
-        self.blind = False  # no-grad mode: nothing is recorded
-        self._counter = itertools.count()
-
-    @property
-    def tensors(self) -> dict[int, Any]:
-        """The tensors made by the live recorded calls, by recording position."""
-        return {seq: ctx.output() for seq, ctx in self.funcs.items()}
-
-    def record(self, ctx: Any, out: Any) -> None:
-        """Give the call its place in the recording; that order is a topological order of the graph."""
-        seq = next(self._counter)
-        ctx.seq = seq
-        ctx.output = weakref.ref(out)
-        out._ctx = ctx
-        self.funcs[seq] = ctx
-
-    def forget(self, ctx: Any) -> None:
-        """The call's output tensor is gone: nothing can backpropagate through the call any more."""
-        self.funcs.pop(ctx.seq, None)
-
-    def release(self, ctx: Any) -> None:
-        """Free what a call saved for backward and take it out of the pool."""
-        ctx.saved_tensors = ()
-        ctx.released = True
-        self.funcs.pop(ctx.seq, None)
-
-    def backward(
-        self,
-        root: Any,
-        grad: Any = None,
-        retain_graph: bool = False,
-        hook: Callable[[Any, np.ndarray, tuple], None] | None = None,
-    ) -> None:
-        """Visit the calls that lead to `root` in reverse recording order, summing gradients as they meet.
-
-        A max-heap keyed by recording order pops a call only after every later call that consumed its output
-        has been processed, so each tensor's gradient is complete before it flows on. `hook(ctx, grad_out,
-        grads_in)` is called after each call's backward (the graph viewer uses it).
-        """
-        if not root.requires_grad:
+def _run_call(ctx: Context, g_out: np.ndarray, hook: Any = None) -> list[tuple[Tensor, np.ndarray]]:
+    """Run one recorded call's backward; return the (input, gradient) pairs that flow on, checked."""
+    if ctx.released:
+        raise RuntimeError(
+            f"backward: the graph through {ctx.fn.__name__} was already released by an earlier backward; "
+            "call backward(retain_graph=True) the first time to go through it twice"
+        )
+    if ctx.updates_seen != tracer.updates:
+        _check_updates(ctx)
+    grads = ctx.fn.backward(ctx, g_out)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    if len(grads) != len(ctx.inputs):
+        raise RuntimeError(
+            f"{ctx.fn.__name__}.backward returned {len(grads)} gradient(s) for {len(ctx.inputs)} "
+            "input(s); return one per input (None where there is none)"
+        )
+    if hook is not None:
+        hook(ctx, g_out, grads)
+    flows = []
+    for inp, g_in, needed in zip(ctx.inputs, grads, ctx.needs_input_grad):
+        if not needed or g_in is None:
+            continue
+        data = inp.data
+        if getattr(g_in, "shape", None) != data.shape:
             raise RuntimeError(
-                f"backward: this tensor (shape {root.shape}) does not require grad and was not made from one "
-                "that does; create the inputs with requires_grad=True"
+                f"{ctx.fn.__name__}.backward: the gradient for an input of shape {data.shape} has shape "
+                f"{np.shape(g_in)}; gradients must match their input's shape"
             )
-        g = _root_grad(root, grad)
-        ctx = root._ctx
-        if ctx is None:  # backward on a leaf: its gradient is the seed itself
-            _accumulate(root, g)
-            return
-        # gradients still being summed, for non-leaf tensors; a tensor's producer is queued when its first
-        # gradient arrives (it is processed only after all its consumers, so it never arrives twice)
-        pending = {id(root): g}
-        heap = [(-ctx.seq, ctx)]
-        heappop, heappush = heapq.heappop, heapq.heappush  # local names: this loop is the hot path
-        while heap:
-            ctx = heappop(heap)[1]
-            if ctx.released:
-                raise RuntimeError(
-                    f"backward: the graph through {ctx.fn.__name__} was already released by an earlier "
-                    "backward; call backward(retain_graph=True) the first time to go through it twice"
-                )
-            out = ctx.output()
-            g_out = pending.pop(id(out))
-            if out.retain:
-                _accumulate(out, g_out)
-            grads = ctx.fn.backward(ctx, g_out)
-            if type(grads) is not tuple:
-                grads = (grads,)
-            if len(grads) != len(ctx.inputs):
-                raise RuntimeError(
-                    f"{ctx.fn.__name__}.backward returned {len(grads)} gradient(s) for {len(ctx.inputs)} "
-                    "input(s); return one per input (None where there is none)"
-                )
-            if hook is not None:
-                hook(ctx, g_out, grads)
-            for inp, g_in, needed in zip(ctx.inputs, grads, ctx.needs_input_grad):  # lengths checked above
-                if not needed or g_in is None:
-                    continue
-                if getattr(g_in, "shape", None) != inp.data.shape:
-                    raise RuntimeError(
-                        f"{ctx.fn.__name__}.backward: gradient for input of shape {inp.data.shape} has shape "
-                        f"{np.shape(g_in)}; gradients must match their input's shape"
-                    )
-                dtype = inp.data.dtype
-                if g_in.dtype is not dtype and g_in.dtype != dtype:  # mixed dtypes (float32 @ float64 array)
-                    g_in = g_in.astype(dtype)  # gradients keep their tensor's dtype
-                producer = inp._ctx
-                if producer is None:
-                    _accumulate(inp, g_in)
-                    continue
-                key = id(inp)
-                if key in pending:
-                    pending[key] = pending[key] + g_in  # a new array: never add in place into a shared one
-                else:
-                    pending[key] = g_in
-                    heappush(heap, (-producer.seq, producer))
-            if not retain_graph:
-                self.release(ctx)
+        dtype = data.dtype
+        if g_in.dtype is not dtype and g_in.dtype != dtype:  # float32 @ float64 array: keep the tensor's
+            g_in = g_in.astype(dtype)
+        flows.append((inp, g_in))
+    return flows
 
 
-tracer = Tracer()
+def backward(
+    root: Tensor,
+    gradient: Any = None,
+    retain_graph: bool = False,
+    hook: Callable[[Context, np.ndarray, tuple], None] | None = None,
+) -> None:
+    """Visit the calls that lead to `root` in reverse recording order, summing gradients as they meet.
+
+    A max-heap keyed by recording order pops a call only after every later call that consumed its output
+    has been processed, so each output's gradient is complete before it flows on. `hook(ctx, grad_out,
+    grads_in)` is called after each call's backward (the graph viewer uses it).
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward: this tensor (shape {root.shape}) does not require grad and was not made from one "
+            "that does; create the inputs with requires_grad=True"
+        )
+    g = _root_grad(root, gradient)
+    ctx = root._ctx
+    if ctx is None:  # backward on a leaf: its gradient is the seed itself
+        _accumulate(root, g)
+        return
+    pending = {ctx: g}  # gradients of non-leaf tensors still being summed, by the call that made the tensor
+    leaves: dict[Tensor, np.ndarray] = {}  # gradients of leaves, summed over this backward
+    heap = [(-ctx.seq, ctx)]
+    while heap:
+        ctx = heapq.heappop(heap)[1]
+        g_out = pending.pop(ctx)
+        out = ctx.output()
+        if out is not None and out._retain:
+            _accumulate(out, g_out)
+        for inp, g_in in _run_call(ctx, g_out, hook):
+            producer = inp._ctx
+            if producer is None:
+                leaves[inp] = leaves[inp] + g_in if inp in leaves else g_in
+            elif producer in pending:
+                pending[producer] = pending[producer] + g_in  # a new array: never += into a shared one
+            else:
+                pending[producer] = g_in
+                heapq.heappush(heap, (-producer.seq, producer))
+        if not retain_graph:
+            tracer.release(ctx)
+    for t, g_leaf in leaves.items():
+        _accumulate(t, g_leaf)
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Blind mode: run operations without recording them (evaluation, optimizer steps)."""
+def set_grad_enabled(mode: bool) -> Iterator[None]:
+    """Record (True) or do not record (False) inside the block; the previous mode comes back afterwards."""
     previous = tracer.blind
-    tracer.blind = True
+    tracer.blind = not mode
     try:
         yield
     finally:
         tracer.blind = previous
+
+
+def no_grad() -> Any:
+    """Blind mode: run operations without recording them (evaluation, optimizer steps). Also a decorator."""
+    return set_grad_enabled(False)
+
+
+def enable_grad() -> Any:
+    """Record again inside a `no_grad` block."""
+    return set_grad_enabled(True)
+
+
+def is_grad_enabled() -> bool:
+    return not tracer.blind
+
+
+def update_(t: Tensor, op: str, ufunc: Any, other: Any, alpha: float = 1) -> Tensor:
+    """Change `t.data` in place with `ufunc(t.data, other, out=t.data)`.
+
+    Allowed on a tensor that requires grad only in blind mode (an optimizer step): outside `no_grad` the
+    recorded graph may still need the old values. The update bumps `t._version`, so a backward through a
+    call that saved the old array refuses to run.
+    """
+    if t.requires_grad and not tracer.blind:
+        kind = "a leaf tensor" if t.is_leaf else "a tensor"
+        raise RuntimeError(
+            f"{op}: {kind} that requires grad can be updated in place only inside `with minigrad.no_grad():` "
+            "(as optimizer steps do); minigrad does not record in-place operations"
+        )
+    b = other.data if isinstance(other, Tensor) else other
+    if alpha != 1:
+        b = np.multiply(b, alpha)
+    try:
+        ufunc(t.data, b, out=t.data, casting="same_kind")
+    except TypeError:
+        raise TypeError(
+            f"{op}: cannot write {np.asarray(b).dtype} values into a {t.dtype} tensor in place"
+        ) from None
+    except ValueError:
+        raise ValueError(
+            f"{op}: a value of shape {np.shape(b)} cannot be written into a tensor of shape {t.shape}"
+        ) from None
+    tracer.updates += 1
+    t._version = tracer.updates
+    return t
+
+
+def setitem_(t: Tensor, index: Any, value: Any) -> None:
+    """`t[index] = value`, with the rules of `update_` (blind mode for tensors that require grad)."""
+
+    def assign(a: np.ndarray, v: Any, out: np.ndarray, casting: str) -> None:
+        idx = index.data if isinstance(index, Tensor) else index
+        try:
+            out[idx] = v
+        except IndexError as e:
+            raise IndexError(f"setitem: index {idx!r} does not fit shape {t.shape}: {e}") from None
+
+    update_(t, "setitem", assign, value)

@@ -78,6 +78,7 @@ def run_visible_check(mistake: Mistake) -> Outcome:
             timeout=KERNEL_TIMEOUT,
             kernel_name=build.KERNEL_NAME,
             allow_errors=True,
+            skip_cells_with_tag=build.SKIP_TAG,
             resources={"metadata": {"path": str(ROOT / "solutions")}},
         )
         client.execute()

@@ -11,6 +11,8 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad import Tensor
 
+pytestmark = pytest.mark.ch04
+
 
 def x23() -> Tensor:
     return Tensor(np.ones((2, 3)), requires_grad=True)
@@ -80,44 +82,140 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     (
         "sum axis",
         lambda: x23().sum(2),
-        ValueError,
-        "sum: axis 2 is out of range for a tensor with 2 dimension(s)",
+        IndexError,
+        "sum: dim 2 is out of range for a tensor with 2 dimension(s)",
     ),
     (
         "mean axis",
         lambda: x23().mean(axis=(0, -3)),
-        ValueError,
-        "mean: axis -3 is out of range for a tensor with 2 dimension(s)",
+        IndexError,
+        "mean: dim -3 is out of range for a tensor with 2 dimension(s)",
     ),
     (
-        "max axis",
+        "max dim",
         lambda: x23().max(5),
-        ValueError,
-        "max: axis 5 is out of range for a tensor with 2 dimension(s)",
+        IndexError,
+        "max: dim 5 is out of range for a tensor with 2 dimension(s)",
+    ),
+    (
+        "amax dim",
+        lambda: x23().amax((0, 2)),
+        IndexError,
+        "amax: dim 2 is out of range for a tensor with 2 dimension(s)",
+    ),
+    (
+        "max of several dims",
+        lambda: x23().max((0, 1)),
+        TypeError,
+        "max: dim must be one int (for several dims use amax/amin)",
     ),
     (
         "max empty",
         lambda: Tensor(np.ones(0)).max(),
         ValueError,
-        "max: cannot take the max of an empty tensor",
+        "amax: the tensor is empty, it has no largest element",
     ),
     (
-        "transpose repeated",
-        lambda: x23().transpose(0, 0),
+        "argmax empty",
+        lambda: Tensor(np.ones(0)).argmax(),
         ValueError,
-        "transpose: axes (0, 0) are not a permutation of the 2 axes of (2, 3)",
+        "argmax: the tensor is empty",
+    ),
+    (
+        "permute repeated",
+        lambda: x23().permute(0, 0),
+        ValueError,
+        "permute: (0, 0) is not an order of the 2 dims of a tensor of shape (2, 3)",
+    ),
+    (
+        "permute too few",
+        lambda: x23().permute(1),
+        ValueError,
+        "permute: (1,) is not an order of the 2 dims of a tensor of shape (2, 3)",
     ),
     (
         "transpose out of range",
         lambda: x23().transpose(0, 2),
-        ValueError,
-        "transpose: axes (0, 2) are not a permutation of the 2 axes of (2, 3)",
+        IndexError,
+        "transpose: dim 2 is out of range for a tensor with 2 dimension(s)",
     ),
     (
-        "transpose too few",
-        lambda: x23().transpose(1),
+        "t of 3-D",
+        lambda: Tensor(np.ones((2, 3, 4))).t(),
         ValueError,
-        "transpose: axes (1,) are not a permutation of the 2 axes of (2, 3)",
+        "t: expects a tensor with at most 2 dimensions, got shape (2, 3, 4)",
+    ),
+    (
+        "view",
+        lambda: x23().view(4),
+        ValueError,
+        "reshape: cannot reshape (2, 3) (6 elements) into (4,)",
+    ),
+    (
+        "expand",
+        lambda: x23().expand(3, 3),
+        ValueError,
+        "expand: a tensor of shape (2, 3) cannot be expanded to (3, 3)",
+    ),
+    (
+        "unsqueeze",
+        lambda: x23().unsqueeze(3),
+        IndexError,
+        "unsqueeze: dim 3 is out of range for a result with 3 dimension(s)",
+    ),
+    (
+        "cat",
+        lambda: mg.cat([x23(), Tensor(np.ones((3, 3)))], dim=1),
+        ValueError,
+        "cat: shapes [(2, 3), (3, 3)] differ outside dim 1, they cannot be joined",
+    ),
+    (
+        "stack",
+        lambda: mg.stack([x23(), Tensor(np.ones(3))]),
+        ValueError,
+        "stack: all tensors need the same shape, got [(2, 3), (3,)]",
+    ),
+    (
+        "gather index dtype",
+        lambda: x23().gather(1, Tensor(np.zeros((2, 1)))),
+        TypeError,
+        "gather: index must hold integers, got float64",
+    ),
+    (
+        "gather out of range",
+        lambda: x23().gather(1, Tensor(np.array([[0], [3]]))),
+        IndexError,
+        "gather: an index is out of range for dim 1 of size 3",
+    ),
+    (
+        "where condition",
+        lambda: mg.where(Tensor(np.ones(3)), x23(), 0.0),
+        TypeError,
+        "where: the condition must be a bool tensor, got float64",
+    ),
+    (
+        "mean of integers",
+        lambda: Tensor(np.arange(3)).mean(),
+        TypeError,
+        "mean: needs a floating-point tensor, got int64 (use .float() first)",
+    ),
+    (
+        "exp of integers",
+        lambda: Tensor(np.arange(3)).exp(),
+        TypeError,
+        "exp: needs a floating-point tensor, got int64 (use .float() first)",
+    ),
+    (
+        "clamp without bounds",
+        lambda: x23().clamp(),
+        ValueError,
+        "clamp: give min, max or both",
+    ),
+    (
+        "norm p",
+        lambda: x23().norm(p=3),
+        NotImplementedError,
+        "norm: p=3 is not supported (use p=2 or p=1)",
     ),
     (
         "getitem",
@@ -132,11 +230,18 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "getitem: index [0, 5] does not fit shape (2, 3): index 5 is out of bounds for axis 0 with size 2",
     ),
     (
+        "getitem bad mask",
+        lambda: x23()[Tensor(np.array([True, False, True]))],
+        IndexError,
+        "getitem: index [True, False, True] does not fit shape (2, 3): boolean index did not match indexed "
+        "array along axis 0; size of axis is 2 but size of corresponding boolean axis is 3",
+    ),
+    (
         "non-scalar backward",
         lambda: (x23() * 2).backward(),
         RuntimeError,
-        "backward: grad can be left out only for a one-element tensor, got shape (2, 3); "
-        "pass grad= an array of that shape (or reduce to a scalar first, e.g. .sum())",
+        "backward: a gradient can be left out only for a one-element tensor, got shape (2, 3); "
+        "pass one of that shape (or reduce to a scalar first, e.g. .sum())",
     ),
     (
         "backward without requires_grad",
@@ -149,7 +254,7 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "grad shape",
         lambda: (x23() * 2).backward(np.ones(3)),
         RuntimeError,
-        "backward: grad has shape (3,) but the tensor has shape (2, 3)",
+        "backward: the gradient has shape (3,) but the tensor has shape (2, 3)",
     ),
     (
         "cross_entropy float targets",
@@ -161,7 +266,7 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "cross_entropy target shape",
         lambda: F.cross_entropy(x23(), np.array([0, 1, 2])),
         ValueError,
-        "cross_entropy: logits (2, 3) need targets of shape (2,), got (3,)",
+        "cross_entropy: input (2, 3) needs targets of shape (2,), got (3,)",
     ),
     (
         "cross_entropy target too large",
@@ -179,13 +284,37 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "cross_entropy 1-D logits",
         lambda: F.cross_entropy(Tensor(np.ones(3)), np.array([0])),
         ValueError,
-        "cross_entropy: logits must have shape (N, C), got (3,)",
+        "cross_entropy: input must have shape (N, C), got (3,)",
+    ),
+    (
+        "cross_entropy reduction",
+        lambda: F.cross_entropy(x23(), np.array([0, 1]), reduction="avg"),
+        ValueError,
+        "cross_entropy: reduction must be one of ('mean', 'sum', 'none'), got 'avg'",
+    ),
+    (
+        "nll_loss targets",
+        lambda: F.nll_loss(x23(), np.array([0, 7])),
+        ValueError,
+        "nll_loss: target 7 is out of range for 3 classes (0..2)",
+    ),
+    (
+        "binary_cross_entropy range",
+        lambda: F.binary_cross_entropy(x23() * 2, np.ones((2, 3))),
+        ValueError,
+        "binary_cross_entropy: input must hold probabilities in [0, 1] (use ..._with_logits)",
+    ),
+    (
+        "binary_cross_entropy_with_logits shape",
+        lambda: F.binary_cross_entropy_with_logits(x23(), np.ones(3)),
+        ValueError,
+        "binary_cross_entropy_with_logits: input (2, 3) and target (3,) must have the same shape",
     ),
     (
         "mse_loss",
         lambda: F.mse_loss(x23(), np.ones(3)),
         ValueError,
-        "mse_loss: prediction (2, 3) and target (3,) must have the same shape",
+        "mse_loss: input (2, 3) and target (3,) must have the same shape",
     ),
     (
         "linear features",
@@ -200,16 +329,16 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "linear: bias (3,) does not match weight (4, 3); expected (4,)",
     ),
     (
-        "softmax axis",
-        lambda: F.softmax(x23(), axis=-3),
-        ValueError,
-        "softmax: axis -3 is out of range for a tensor with 2 dimension(s)",
+        "softmax dim",
+        lambda: F.softmax(x23(), dim=-3),
+        IndexError,
+        "softmax: dim -3 is out of range for a tensor with 2 dimension(s)",
     ),
     (
-        "log_softmax axis",
+        "log_softmax dim",
         lambda: F.log_softmax(x23(), 2),
-        ValueError,
-        "log_softmax: axis 2 is out of range for a tensor with 2 dimension(s)",
+        IndexError,
+        "log_softmax: dim 2 is out of range for a tensor with 2 dimension(s)",
     ),
     (
         "item",
@@ -222,14 +351,14 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         lambda: Tensor(np.arange(3), requires_grad=True),
         TypeError,
         "Tensor: only floating-point tensors can require grad, got dtype int64 "
-        "(convert first, e.g. Tensor(x.astype(np.float32), requires_grad=True))",
+        "(convert first, e.g. Tensor(x, dtype=np.float32, requires_grad=True))",
     ),
     (
         "int zeros requires grad",
         lambda: mg.zeros(2, dtype=np.int32, requires_grad=True),
         TypeError,
         "Tensor: only floating-point tensors can require grad, got dtype int32 "
-        "(convert first, e.g. Tensor(x.astype(np.float32), requires_grad=True))",
+        "(convert first, e.g. Tensor(x, dtype=np.float32, requires_grad=True))",
     ),
     (
         "unsupported operand",
@@ -293,7 +422,7 @@ def test_backward_returning_wrong_count_or_shape() -> None:
     with pytest.raises(RuntimeError) as info:
         BadShape.apply(x23()).sum().backward()
     assert str(info.value) == (
-        "BadShape.backward: gradient for input of shape (2, 3) has shape (); "
+        "BadShape.backward: the gradient for an input of shape (2, 3) has shape (); "
         "gradients must match their input's shape"
     )
 

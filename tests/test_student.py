@@ -24,7 +24,10 @@ from minigrad.course import build, cli, student, testing
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 CHAPTERS = ROOT / "chapters"
-TRACER_CELL = "#| export autograd\ntracer = Tracer()"  # the cell that makes chapter 03's global tracer
+NO_GRAD = "def no_grad() -> Any:"  # chapter 03 defines it; minigrad/__init__.py imports it
+AUTOGRAD_ALL = (  # the last line of chapter 03's first export cell
+    '__all__ = ["Function", "backward", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]'
+)
 
 
 @pytest.fixture
@@ -257,15 +260,15 @@ def test_export_refuses_cells_that_do_not_build_the_chapters_modules(tmp_path: P
 def test_export_refuses_a_module_without_a_definition_later_chapters_need(
     tmp_path: Path, overlay: Path
 ) -> None:
-    path = modified("03_tracer.ipynb", tmp_path, TRACER_CELL, "#| export autograd\nmy_tracer = Tracer()")
+    path = modified("03_tracer.ipynb", tmp_path, NO_GRAD, "def no_grad_please() -> Any:")
     lines: list[str] = []
     assert student.export(path, out=lines.append) == 1
-    assert any("minigrad.autograd would lack tracer" in line for line in lines)
+    assert any("minigrad.autograd would lack no_grad" in line for line in lines)
     assert not overlay.exists()
 
 
 def test_export_undoes_a_module_that_breaks_import_minigrad(tmp_path: Path, overlay: Path) -> None:
-    path = modified("03_tracer.ipynb", tmp_path, TRACER_CELL, TRACER_CELL + "\nraise RuntimeError('boom')")
+    path = modified("03_tracer.ipynb", tmp_path, AUTOGRAD_ALL, AUTOGRAD_ALL + "\nraise RuntimeError('boom')")
     lines: list[str] = []
     assert student.export(path, force=True, out=lines.append) == 1
     assert any("`import minigrad` fails" in line for line in lines)
@@ -295,14 +298,14 @@ def test_status_in_a_kernel_counts_definitions_a_live_export_cell_replaced(
     total = len(student.framework_modules())
     assert str(student.status()).endswith(f"0 of {total} modules are yours.")
 
-    def gradcheck(*args: object, **kwargs: object) -> bool:
-        return True
+    def mm(*args: object, **kwargs: object) -> None:
+        return None
 
-    gradcheck.__module__ = "__main__"  # what a function defined in a notebook cell has
-    monkeypatch.setattr(importlib.import_module("minigrad.gradcheck"), "gradcheck", gradcheck)
+    mm.__module__ = "__main__"  # what a function defined in a notebook cell has
+    monkeypatch.setattr(importlib.import_module("minigrad.ops.linalg"), "mm", mm)
     shown = student.status()
     rows = {row.module: row for row in shown.rows}
-    assert (rows["gradcheck"].kind, rows["gradcheck"].detail) == ("yours", "from this notebook")
+    assert (rows["ops.linalg"].kind, rows["ops.linalg"].detail) == ("yours", "from this notebook")
     assert rows["function"].kind == "reference"
     assert shown.summary == f"1 of {total} modules are yours."
 
@@ -484,9 +487,12 @@ def test_a_broken_exported_accumulate_makes_chapter_04_fail(tmp_path: Path, over
     from minigrad.course import grade
 
     assert all(r.passed for r in grade.self_check(SOLUTIONS / "04_ops.ipynb").checks)
-    negated_and_doubled = "t.grad = np.array(-2 * g, dtype=t.data.dtype)"
+    negated_and_doubled = "t.grad = Tensor._wrap(np.array(-2 * g, dtype=t.data.dtype))"
     wrong = modified(
-        "03_tracer.ipynb", tmp_path, "t.grad = np.array(g, dtype=t.data.dtype)", negated_and_doubled
+        "03_tracer.ipynb",
+        tmp_path,
+        "t.grad = Tensor._wrap(np.array(g, dtype=t.data.dtype))",
+        negated_and_doubled,
     )
     assert student.export(wrong, force=True, out=quiet) == 0
     result = grade.self_check(SOLUTIONS / "04_ops.ipynb")

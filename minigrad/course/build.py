@@ -316,6 +316,7 @@ def read_notebook(path: Path) -> NotebookNode:
 
 
 IGNORE_OUTPUT_TAG = "nbval-ignore-output"
+SKIP_TAG = "nbval-skip"  # cells nbval does not run are not run by --execute either
 IGNORE_OUTPUT_MARKERS = ("# NBVAL_IGNORE_OUTPUT", "# PYTEST_VALIDATE_IGNORE_OUTPUT")
 
 
@@ -411,6 +412,7 @@ def execute_notebook(nb: NotebookNode, cwd: Path, name: str = "notebook") -> Not
         resources={"metadata": {"path": str(cwd)}},
         coalesce_streams=True,  # otherwise stdout may be split into chunks differently on each run
         record_timing=False,
+        skip_cells_with_tag=SKIP_TAG,  # e.g. a chapter's last cell, which exports the student's work
     )
     try:
         client.execute()

@@ -209,15 +209,22 @@ def answer_regions(notebooks: Mapping[str, NotebookNode], solved: set[str]) -> l
     return regions
 
 
-def stub_lines(notebooks: Mapping[str, NotebookNode]) -> set[str]:
-    """The lines of the student copies: a line of an answer that they contain anyway (`return out`) is no
-    answer text."""
-    return {
+def stub_lines(notebooks: Mapping[str, NotebookNode], solved: set[str] = frozenset()) -> set[str]:
+    """The lines an edition may hold: those of the student copies (a line of an answer that they contain
+    anyway, `return out`, is no answer text) and of the answers of its solved chapters, which it hands out on
+    purpose (`return ga, gb` answers Mul.backward there, and MatMul.backward in a later, unsolved chapter)."""
+    allowed = {
         line.strip()
         for name, nb in notebooks.items()
         for cell in build.make_chapter(nb, name).cells
         for line in cell.source.split("\n")
     }
+    for name, nb in notebooks.items():
+        if _number(name) in solved:
+            for cell in nb.cells:
+                for region in _regions(cell.source, build.BEGIN_SOLUTION, build.END_SOLUTION):
+                    allowed.update(region)
+    return allowed
 
 
 def _strings(value: object) -> Iterable[str]:
@@ -413,7 +420,7 @@ def release(root: Path, out: Path, chapters: list[str], solved: list[str]) -> li
             encoding="utf-8",
             newline="\n",
         )
-        verify(out, answer_regions(notebooks, solved_set), stub_lines(notebooks), copied)
+        verify(out, answer_regions(notebooks, solved_set), stub_lines(notebooks, solved_set), copied)
     except ReleaseError as error:
         shutil.rmtree(out)  # it was empty: never leave a refused edition, answers and all, lying around
         raise ReleaseError(f"{error}\nNothing was handed out: {out} is removed again.") from error

@@ -1,83 +1,78 @@
 # Generated from solutions/04_ops.ipynb by `minigrad-course build` — edit the notebook, not this file.
 
 
-"""Activations, softmax and the linear layer as plain functions (used by `nn` and by the losses)."""
+"""Activations, softmax and the linear layer as functions of tensors (torch.nn.functional's names)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from minigrad import ops
 from minigrad.function import Function
-from minigrad.ops import ReLU, Sigmoid, Tanh, _axes
 from minigrad.tensor import Tensor
 
 
-def relu(x: Tensor) -> Tensor:
-    return ReLU.apply(x)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002  (PyTorch's argument name)
+    if inplace:
+        raise NotImplementedError("relu: minigrad has no in-place activations; use relu(x) (inplace=False)")
+    return ops.relu(input)
 
 
-def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(x)
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    return ops.sigmoid(input)
 
 
-def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(x)
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    return ops.tanh(input)
 
 
-def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    """Subtract the max first: exp never overflows, and log(sum(exp)) stays accurate."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-class LogSoftmax(Function):
+class LeakyReLU(Function):
     @staticmethod
-    def forward(ctx, x, axis=-1):
-        _axes("log_softmax", axis, x.ndim)  # a clear error for a bad axis, naming the op
-        out = _log_softmax(x, axis)
-        ctx.save_for_backward(out)
-        ctx.axis = axis
-        return out
+    def forward(ctx, x, slope=0.01):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return np.where(x > 0, x, x * np.asarray(slope, dtype=x.dtype))
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g - np.exp(out) * g.sum(axis=ctx.axis, keepdims=True)
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * np.asarray(ctx.slope, dtype=g.dtype))
 
 
-class Softmax(Function):
-    @staticmethod
-    def forward(ctx, x, axis=-1):
-        _axes("softmax", axis, x.ndim)  # a clear error for a bad axis, naming the op
-        out = np.exp(_log_softmax(x, axis))
-        ctx.save_for_backward(out)
-        ctx.axis = axis
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return out * (g - (g * out).sum(axis=ctx.axis, keepdims=True))
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
+    if inplace:
+        raise NotImplementedError("leaky_relu: minigrad has no in-place activations; use inplace=False")
+    return LeakyReLU.apply(input, slope=negative_slope)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return LogSoftmax.apply(x, axis=axis)
+def _need_dim(op: str, dim: Any) -> int:
+    if dim is None:
+        raise TypeError(
+            f"{op}: give dim= (the dimension that sums to 1); PyTorch's implicit choice is deprecated"
+        )
+    return dim
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return Softmax.apply(x, axis=axis)
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    return ops.softmax(input, _need_dim("softmax", dim))
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
+    return ops.log_softmax(input, _need_dim("log_softmax", dim))
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """x Wᵀ + b with PyTorch's weight layout (out_features, in_features)."""
-    if x.shape[-1] != weight.shape[-1]:
+    if input.shape[-1:] != weight.shape[-1:]:
         raise ValueError(
-            f"linear: input {x.shape} has {x.shape[-1]} features, "
+            f"linear: input {input.shape} has {input.shape[-1] if input.ndim else 0} features, "
             f"weight {weight.shape} expects {weight.shape[-1]}"
         )
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(
             f"linear: bias {bias.shape} does not match weight {weight.shape}; expected {weight.shape[:1]}"
         )
-    out = x @ weight.T
+    out = input @ weight.T
     return out if bias is None else out + bias

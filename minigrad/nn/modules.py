@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from minigrad import functional as F
+from minigrad.function import tracer
 from minigrad.tensor import Tensor
 
 
@@ -74,7 +75,13 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        """Run forward; the calls it records remember this module (ctx.module, for the graph viewer)."""
+        modules = tracer.modules
+        modules.append(self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            modules.pop()
 
     # --- walking the tree -------------------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:

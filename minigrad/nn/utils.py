@@ -16,7 +16,7 @@ from minigrad.tensor import Tensor
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0) -> Tensor:
     """Scale all gradients by one factor so their joint norm is at most max_norm; returns the old norm."""
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    grads = [p.grad for p in params if p.grad is not None]
+    grads = [p.grad.data for p in params if p.grad is not None]
     if not grads:
         return Tensor(0.0)
     norm_type = float(norm_type)

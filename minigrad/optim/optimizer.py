@@ -132,7 +132,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad
+                g = p.grad.data
                 if weight_decay != 0:
                     g = g + weight_decay * p.data
                 if momentum != 0:
@@ -180,7 +180,7 @@ class Adagrad(Optimizer):
                     continue
                 state = self.state[p]
                 state["step"] += 1
-                g = p.grad
+                g = p.grad.data
                 if group["weight_decay"] != 0:
                     g = g + group["weight_decay"] * p.data
                 clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
@@ -214,7 +214,7 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad
+                g = p.grad.data
                 if group["weight_decay"] != 0:
                     g = g + group["weight_decay"] * p.data
                 state = self.state.setdefault(p, {})
@@ -274,7 +274,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad
+                g = p.grad.data
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
                         p.data *= 1 - lr * weight_decay

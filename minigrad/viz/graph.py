@@ -36,7 +36,9 @@ CLOSED_ABOVE = 4  # models with more top-level groups than this start with every
 
 def _static_view(root: Tensor, model: Any, names: dict[str, Tensor] | None, compact: bool | None) -> View:
     g = build_graph(root, model, names, compact)
-    grads = {nid: n.obj.grad for nid, n in g.nodes.items() if n.kind == "tensor" and n.obj.grad is not None}
+    grads = {
+        nid: n.obj.grad.data for nid, n in g.nodes.items() if n.kind == "tensor" and n.obj.grad is not None
+    }
     return View(g, GradHistory(g, [], static=grads), _default_open(g))
 
 
@@ -73,7 +75,7 @@ def to_dot(root: Tensor, *, model: Any = None, names: dict[str, Tensor] | None =
         t = n.obj
         lab = n.label if n.const else f"{n.label} {shape_text(n.shape)}"
         if t.grad is not None:
-            lab += "\\n" + summary(t.grad, "grad")
+            lab += "\\n" + summary(t.grad.data, "grad")
         style = 'style="rounded,filled", fillcolor="#e6e6e6"' if not t.requires_grad else "style=rounded"
         return f'{nid} [shape=box, {style}, label="{lab}"];'
 

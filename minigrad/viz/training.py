@@ -57,7 +57,7 @@ def _norm(g: np.ndarray) -> float:
 
 def grad_norms(model: Any, named: list[tuple[str, Any]] | None = None) -> dict[str, float]:
     """L2 norm of each parameter's gradient, by parameter name (parameters without a gradient left out)."""
-    return {name: _norm(p.grad) for name, p in (named or _named(model)) if p.grad is not None}
+    return {name: _norm(p.grad.data) for name, p in (named or _named(model)) if p.grad is not None}
 
 
 class TrainingMonitor(W.VBox):
