@@ -260,10 +260,11 @@ def test_results_never_share_memory_with_the_pool() -> None:
     b = Tensor(rng.standard_normal(4), requires_grad=True)
     out = F.conv2d(x, w, b, padding=1)
     out.backward(rng.standard_normal(out.shape))
-    kept = [out.data.copy(), x.grad.copy(), w.grad.copy(), b.grad.copy()]
+    results = [out.data, x.grad.data, w.grad.data, b.grad.data]
+    kept = [array.copy() for array in results]
     other = [Tensor(rng.standard_normal(t.shape), requires_grad=True) for t in (x, w, b)]
     F.conv2d(*other, padding=1).sum().backward()  # the same scratch roles and sizes again
-    for array, before in zip((out.data, x.grad, w.grad, b.grad), kept):
+    for array, before in zip(results, kept):
         for buf in C.scratch_pool().buffers.values():
             assert not np.shares_memory(array, buf)
         np.testing.assert_array_equal(array, before)
@@ -324,7 +325,7 @@ def test_memory_is_flat_over_200_training_steps() -> None:
             loss.backward()
             with mg.no_grad():
                 for w in (w1, w2):
-                    w.data -= np.float32(0.01) * w.grad
+                    w.sub_(w.grad, alpha=0.01)
             del loss
             if step in (20, 200):
                 seen[step] = (
