@@ -58,7 +58,7 @@ MISTAKES = [
         "ch07-im2col",
         "padded array one padding too small (H + p instead of H + 2p)",
         ((PADDED, "np.zeros((n, c, h + ph, w + pw)"),),
-        ("padding 1", "H + 2·ph"),
+        ("padding 1", "read past the end of the padded array", "H + 2·ph"),
     ),
     Mistake(
         CH,
