@@ -90,6 +90,13 @@ MISTAKES = [
         (("dtype=x.dtype)", ")"),),
         ("dtype", "float32"),
     ),
+    Mistake(
+        CH,
+        "ch10-im2col-rows",
+        "no slack after the planes",
+        (("flat = np.zeros(size + dw * (kw - 1), dtype=x.dtype)", "flat = np.zeros(size, dtype=x.dtype)"),),
+        ("read past the end of `flat`", "slack"),
+    ),
     # --- 10.3 col2im_rows --------------------------------------------------------------------------------
     Mistake(
         CH,
@@ -128,6 +135,13 @@ MISTAKES = [
             ),
         ),
         ("padding 1", "without the border"),
+    ),
+    Mistake(
+        CH,
+        "ch10-col2im-rows",
+        "no slack after the planes",
+        (("np.zeros(size + dw * (kw - 1), dtype=grad_cols.dtype)", "np.zeros(size, dtype=grad_cols.dtype)"),),
+        ("wrote past the end of `flat`", "slack"),
     ),
     # --- 10.4 ScratchPool --------------------------------------------------------------------------------
     Mistake(
