@@ -25,15 +25,17 @@ class Context:
         "fn", "inputs", "needs_input_grad", "saved_tensors", "seq", "output", "updates_seen", "module",
         "released", "__dict__", "__weakref__",
     )  # fmt: skip
+    seq: int  # set by Tracer.record, for recorded calls only: the position in the recording
+    output: weakref.ref  # the output tensor, weakly (a dropped graph is freed)
+    updates_seen: int  # in-place updates made before the call (chapter 3)
+    module: Any  # the nn.Module whose forward made the call (chapter 5)
+    released: bool  # set by backward once the saved arrays are freed (chapter 3)
 
     def __init__(self, fn: type[Function], inputs: tuple, needs_input_grad: tuple[bool, ...]) -> None:
         self.fn = fn
         self.inputs = inputs  # the positional arguments, Tensors where they were Tensors
         self.needs_input_grad = needs_input_grad
         self.saved_tensors: tuple = ()
-        # Set by Tracer.record, for recorded calls only: seq (position in the recording), output (weak
-        # reference to the output tensor), updates_seen (in-place updates made before, chapter 3), module
-        # (the nn.Module whose forward made the call, chapter 5), released (by backward, chapter 3).
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays

@@ -96,7 +96,8 @@ def _drop_lines(lines: list[str], drop: set[int]) -> str:
         if len(runs) == 1:
             out.extend(runs[0])
         elif not at_edge:
-            out.extend(max(runs, key=len))
+            longest: list[str] = max(runs, key=len)
+            out.extend(longest)
 
     for i, line in enumerate(lines):
         if i in drop:

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,7 +210,7 @@ def answer_regions(notebooks: Mapping[str, NotebookNode], solved: set[str]) -> l
     return regions
 
 
-def stub_lines(notebooks: Mapping[str, NotebookNode], solved: set[str] = frozenset()) -> set[str]:
+def stub_lines(notebooks: Mapping[str, NotebookNode], solved: AbstractSet[str] = frozenset()) -> set[str]:
     """The lines an edition may hold: those of the student copies (a line of an answer that they contain
     anyway, `return out`, is no answer text) and of the answers of its solved chapters, which it hands out on
     purpose (`return ga, gb` answers Mul.backward there, and MatMul.backward in a later, unsolved chapter)."""
@@ -305,7 +306,7 @@ def _pyproject(root: Path) -> str:
     return text
 
 
-def readme(titles: Mapping[str, str], listed: list[str], solved: set[str]) -> str:
+def readme(titles: Mapping[str, str], listed: list[tuple[str, str]], solved: AbstractSet[str]) -> str:
     what = {True: "solved: read and run it", False: "yours to do"}
     rows = "\n".join(
         f"| {number} | [{titles[number]}](chapters/{name}) | {what[number in solved]} |"
