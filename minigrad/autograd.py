@@ -79,7 +79,7 @@ def _run_call(ctx: Context, g_out: np.ndarray, hook: Any = None) -> list[tuple[T
     for inp, g_in, needed in zip(ctx.inputs, grads, ctx.needs_input_grad):
         if not needed or g_in is None:
             continue
-        data = inp.data
+        data = inp._data
         if getattr(g_in, "shape", None) != data.shape:
             raise RuntimeError(
                 f"{ctx.fn.__name__}.backward: the gradient for an input of shape {data.shape} has shape "

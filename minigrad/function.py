@@ -189,7 +189,6 @@ def _broadcast_error(op: str, a: Any, b: Any) -> ValueError:
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
         try:
             return a + b
         except ValueError:
@@ -197,14 +196,15 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx, g):
-        sa, sb = ctx.shapes
-        return sum_to(g, sa), sum_to(g, sb)
+        a, b = ctx.inputs
+        ga = sum_to(g, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(g, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
         try:
             return a - b
         except ValueError:
@@ -212,8 +212,10 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, g):
-        sa, sb = ctx.shapes
-        return sum_to(g, sa), sum_to(-g, sb)
+        a, b = ctx.inputs
+        ga = sum_to(g, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(-g, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Mul(Function):
@@ -284,7 +286,7 @@ def _binary(fn: type[Function], a: Any, b: Any, op: str) -> Tensor:
     """Apply a two-input Function to a Tensor and a Tensor, array or number on either side."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype.kind == b.data.dtype.kind:  # the common case, first
+            if a._data.dtype.kind == b._data.dtype.kind:  # the common case, first
                 return fn.apply(a, b)
         else:
             b = lift(b, a, op)

@@ -473,15 +473,15 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> device:
@@ -629,8 +629,7 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity: defining == above took away the inherited hash
 
     def __format__(self, spec: str) -> str:
         """f"{loss:.4f}" works for a 0-d tensor, as in PyTorch."""
