@@ -31,12 +31,12 @@ class Conv2d(Module):
         rng: np.random.Generator | int | None = None,
     ) -> None:
         super().__init__()
+        gen = np.random.default_rng(rng)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = pair("Conv2d", "stride", stride, 1)
         self.padding = pair("Conv2d", "padding", padding, 0)
         self.dilation = pair("Conv2d", "dilation", dilation, 1)
-        gen = np.random.default_rng(rng)
         k = 1.0 / math.sqrt(in_channels * self.kernel_size[0] * self.kernel_size[1])
         shape = (out_channels, in_channels, *self.kernel_size)
         self.weight = Parameter(gen.uniform(-k, k, shape).astype(np.float32))
