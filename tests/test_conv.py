@@ -470,3 +470,11 @@ def test_cross_entropy_rejects_out_of_range_targets() -> None:
     logits = lenet5(0)(mg.randn(2, 1, 28, 28, rng=3))
     with pytest.raises(ValueError, match="target 10 is out of range for 10 classes"):
         F.cross_entropy(logits, np.array([3, 10], np.uint8))
+
+
+@pytest.mark.ch07
+def test_conv2d_init_follows_manual_seed() -> None:
+    """Without rng=, Conv2d draws from the generator minigrad.manual_seed seeds (as Linear and PyTorch do)."""
+    first = [(mg.manual_seed(3), nn.Conv2d(2, 4, 3))[1].weight.data.copy() for _ in range(2)]
+    np.testing.assert_array_equal(*first)
+    assert not np.array_equal(first[0], nn.Conv2d(2, 4, 3).weight.data)

@@ -11,12 +11,13 @@ import numpy as np
 
 from minigrad.functional.conv import Size2, conv2d, pair
 from minigrad.nn.modules import Module, Parameter
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _rng
 
 
 class Conv2d(Module):
     """2-D convolution layer. Init as PyTorch's: weight and bias uniform in ±1/√fan_in, fan_in = C_in·kH·kW
-    (kaiming_uniform_ with a=√5). `rng` (a Generator or a seed) makes the init repeatable.
+    (kaiming_uniform_ with a=√5). `rng` (a Generator or a seed) makes the init repeatable; without it, the
+    layer draws from the generator `minigrad.manual_seed` seeds, like Linear.
     """
 
     def __init__(
@@ -31,7 +32,7 @@ class Conv2d(Module):
         rng: np.random.Generator | int | None = None,
     ) -> None:
         super().__init__()
-        gen = np.random.default_rng(rng)
+        gen = _rng(rng)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = pair("Conv2d", "stride", stride, 1)
