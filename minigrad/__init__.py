@@ -88,6 +88,7 @@ int64 = _np.dtype(_np.int64)
 uint8 = _np.dtype(_np.uint8)
 bool = _np.dtype(_np.bool_)  # noqa: A001  (minigrad.bool, like torch.bool)
 half, double, long = float16, float64, int64
+float, int = float32, int32  # noqa: A001  (torch.float, torch.int)
 
 __all__ = [
     "abs",
@@ -110,6 +111,7 @@ __all__ = [
     "enable_grad",
     "exp",
     "flatten",
+    "float",
     "float16",
     "float32",
     "float64",
@@ -121,6 +123,7 @@ __all__ = [
     "gather",
     "gradcheck",
     "half",
+    "int",
     "int16",
     "int32",
     "int64",
@@ -165,8 +168,8 @@ __all__ = [
     "std",
     "sum",
     "tanh",
-    "Tensor",
     "tensor",
+    "Tensor",
     "Tracer",
     "tracer",
     "transpose",

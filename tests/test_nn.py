@@ -602,6 +602,7 @@ def test_init_updates_in_place_and_uses_the_default_generator():
 
 @pytest.mark.slow
 def test_full_batch_training_fits_the_spiral():
+    earlier = set(mg.tracer.funcs)  # calls other tests keep alive (a widget holding its graph) are not ours
     X, y = spiral(n_per_class=50, n_classes=3, noise=0.2, seed=0)
     gen = np.random.default_rng(0)
     model = nn.Sequential(nn.Linear(2, 32, rng=gen), nn.ReLU(), nn.Linear(32, 3, rng=gen))
@@ -619,7 +620,7 @@ def test_full_batch_training_fits_the_spiral():
     with mg.no_grad():
         accuracy = (model(Tensor(X)).data.argmax(axis=1) == y).mean()
     assert accuracy > 0.75
-    assert len(mg.tracer.funcs) == 0
+    assert set(mg.tracer.funcs) <= earlier, "the training loop's graphs must be freed after each step"
 
 
 # --- toy data sets ----------------------------------------------------------------------------------------

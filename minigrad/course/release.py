@@ -442,6 +442,9 @@ def _write_edition(
     (out / "tests").mkdir()
     for test in testing.engine_test_files(root / "tests", listed):
         copied.append(Path(shutil.copy2(test, out / "tests" / test.name)))
+    if (root / "tests" / "data").is_dir():  # what the engine tests compare with (PyTorch's recorded results)
+        shutil.copytree(root / "tests" / "data", out / "tests" / "data")
+        copied.extend(p for p in (out / "tests" / "data").rglob("*") if p.is_file())
     for name in COPIED:
         if (root / name).is_file():
             copied.append(Path(shutil.copy2(root / name, out / name)))
