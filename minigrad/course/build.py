@@ -58,7 +58,6 @@ else:  # `python minigrad/course/build.py`: the sibling file, so a broken `impor
         stub_source,
     )
 
-_regions = regions  # the name release.py uses
 
 SOLUTIONS = "solutions"
 CHAPTERS = "chapters"
@@ -105,7 +104,7 @@ def _chapter_source(cell: NotebookNode, where: str) -> str:
     meta = cell_meta(cell)
     role = meta.get("role")
     try:
-        has_solution = bool(_regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION))
+        has_solution = bool(regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION))
         if role == "answer":
             if not has_solution:
                 raise BuildError(f"{where}: answer cell has no {BEGIN_SOLUTION!r} region")

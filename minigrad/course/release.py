@@ -32,7 +32,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from minigrad.course import build, student, testing
+from minigrad.course import build, convention, student, testing
 
 PACKAGE = build.PACKAGE
 COPIED = [".gitignore", "environment.yml", "conftest.py", "minigrad_course.py"]
@@ -189,7 +189,7 @@ def _regions(source: str, begin: str, end: str) -> list[tuple[str, ...]]:
     lines = source.split("\n")
     return [
         tuple(lines[i].strip() for i in range(a + 1, b) if lines[i].strip())
-        for a, b in build._regions(lines, begin, end)
+        for a, b in convention.regions(lines, begin, end)
     ]
 
 
@@ -203,9 +203,9 @@ def answer_regions(notebooks: Mapping[str, NotebookNode], solved: set[str]) -> l
             meta = cell.get("metadata", {}).get("minigrad") or {}
             what = f"{name}, {meta.get('exercise') or meta.get('grade_id') or 'a cell'}"
             if _number(name) not in solved:
-                found = _regions(cell.source, build.BEGIN_SOLUTION, build.END_SOLUTION)
+                found = _regions(cell.source, convention.BEGIN_SOLUTION, convention.END_SOLUTION)
                 regions += [Region(f"{what}: solution", lines) for lines in found if lines]
-            found = _regions(cell.source, build.BEGIN_HIDDEN, build.END_HIDDEN)
+            found = _regions(cell.source, convention.BEGIN_HIDDEN, convention.END_HIDDEN)
             regions += [Region(f"{what}: hidden test", lines) for lines in found if lines]
     return regions
 
@@ -223,7 +223,7 @@ def stub_lines(notebooks: Mapping[str, NotebookNode], solved: AbstractSet[str] =
     for name, nb in notebooks.items():
         if _number(name) in solved:
             for cell in nb.cells:
-                for region in _regions(cell.source, build.BEGIN_SOLUTION, build.END_SOLUTION):
+                for region in _regions(cell.source, convention.BEGIN_SOLUTION, convention.END_SOLUTION):
                     allowed.update(region)
     return allowed
 
