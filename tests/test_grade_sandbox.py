@@ -159,3 +159,21 @@ def test_the_self_check_kernel_sees_the_students_overlay_and_grading_its_own(
     monkeypatch.setenv("MINIGRAD_OVERLAY", "off")
     assert run._kernel_env(check, None, "m")["MINIGRAD_OVERLAY"] == "off"
     assert run._pytest_env()["MINIGRAD_OVERLAY"] == "off"
+
+
+def test_a_python_or_checkout_under_tmp_stays_visible(tmp_path: Path) -> None:
+    """The kernel's home is a tmpfs on /tmp; every bind below it must come after that mount, or a venv or a
+    clone under /tmp (as on a CI machine) vanishes and the kernel cannot start."""
+    package = tmp_path / "clone" / "minigrad"
+    package.mkdir(parents=True)
+    view = sandbox.KernelView(package_dir=package, runtime_dir=tmp_path / "runtime")
+    args = sandbox.bwrap_arguments(view)
+    home = args.index("--tmpfs") + 1
+    assert args[home] == sandbox.INSIDE_HOME
+    below = [
+        i
+        for i, arg in enumerate(args)
+        if arg in ("--bind", "--ro-bind") and args[i + 2].startswith(sandbox.INSIDE_HOME + "/")
+    ]
+    assert below, "expected binds below /tmp (this test's folders live there)"
+    assert all(i > home for i in below), [args[i : i + 3] for i in below if i < home]

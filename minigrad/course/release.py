@@ -459,7 +459,7 @@ def verify(out: Path, regions: list[Region], allowed: set[str], copied: set[Path
         shown = "\n  ".join(found[:20]) + (f"\n  ... and {len(found) - 20} more" if len(found) > 20 else "")
         raise ReleaseError(f"answer text in the edition:\n  {shown}")
     result = subprocess.run(
-        [sys.executable, "-c", "import minigrad"],
+        [sys.executable, "-B", "-c", "import minigrad"],  # -B: no __pycache__ left in the edition
         cwd=out,
         env={**student.child_env(None), "PYTHONPATH": str(out)},
         capture_output=True,

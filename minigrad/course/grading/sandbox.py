@@ -232,11 +232,13 @@ def bwrap_arguments(view: KernelView) -> list[str]:
     """bwrap's options (everything before `--`) for one kernel."""
     args = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     args += _system_binds()
+    # The home tmpfs first: a later mount on /tmp would hide a Python, a checkout or a runtime folder that
+    # lives under /tmp (a CI clone, a venv made there), bound before it.
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", INSIDE_HOME]
     args += _binds(python_paths(view.package_dir))
     args += ["--ro-bind", str(view.package_dir), str(view.package_dir)]
     for target, source in sorted(view.masks.items()):
         args += ["--ro-bind", str(source), str(target)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", INSIDE_HOME]
     args += ["--bind", str(view.runtime_dir), str(view.runtime_dir)]
     if view.overlay is not None:
         args += ["--ro-bind", str(view.overlay), str(view.overlay)]
