@@ -316,6 +316,288 @@ MISTAKES = [
     ),
 ]
 
+CH09 = "09_training_well"
+
+MISTAKES += [
+    # --- chapter 09: random_split -----------------------------------------------------------------------
+    Mistake(
+        CH09,
+        "ch09-random-split",
+        "cuts without shuffling",
+        (
+            (
+                "    order = np.random.default_rng(seed).permutation(len(dataset))",
+                "    order = np.arange(len(dataset))",
+            ),
+        ),
+        ("shuffle before cutting",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-split",
+        "draws each part separately",
+        (
+            (
+                "    return [Subset(dataset, order[end - n : end]) for n, end in zip(lengths, ends)]",
+                "    return [Subset(dataset, np.random.default_rng(seed).choice(len(dataset), n, replace=False)) for n in lengths]",
+            ),
+        ),
+        ("exactly one part",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-split",
+        "ignores the seed",
+        (("np.random.default_rng(seed).permutation", "np.random.default_rng().permutation"),),
+        ("same seed",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-split",
+        "accepts lengths that do not add up",
+        (("    if sum(lengths) != len(dataset):", "    if False:"),),
+        ("expected an error",),
+    ),
+    # --- chapter 09: fit --------------------------------------------------------------------------------
+    Mistake(
+        CH09,
+        "ch09-fit",
+        "keeps a reference to the model",
+        (
+            (
+                "            best, best_acc, waited = copy.deepcopy(model), val_acc, 0",
+                "            best, best_acc, waited = model, val_acc, 0",
+            ),
+        ),
+        ("kept training",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-fit",
+        "returns the last model",
+        (("    return best, history", "    return model, history"),),
+        ("kept training",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-fit",
+        "keeps the later epoch on a tie",
+        (("        if val_acc > best_acc:", "        if val_acc >= best_acc:"),),
+        ("keep the earlier one",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-fit",
+        "selects by the validation loss",
+        (("        if val_acc > best_acc:", "        if -val_loss > best_acc:"),),
+        ("highest validation accuracy",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-fit",
+        "counts epochs without improvement, not in a row",
+        (
+            (
+                "            best, best_acc, waited = copy.deepcopy(model), val_acc, 0",
+                "            best, best_acc = copy.deepcopy(model), val_acc",
+            ),
+        ),
+        ("IN A ROW",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-fit",
+        "waits one epoch too long",
+        (("waited >= patience", "waited > patience"),),
+        ("stop as soon as",),
+    ),
+    # --- chapter 09: random_shift -----------------------------------------------------------------------
+    Mistake(
+        CH09,
+        "ch09-random-shift",
+        "wraps around with np.roll",
+        (
+            (
+                "            out[chosen] = padded[chosen, ..., s - oy : s - oy + h, s - ox : s - ox + w]",
+                "            out[chosen] = np.roll(images[chosen], (oy, ox), axis=(-2, -1))",
+            ),
+        ),
+        ("wrap",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-shift",
+        "moves the whole batch by one offset",
+        (
+            ("    dy = rng.integers(-s, s + 1, size=n)", "    dy = np.full(n, rng.integers(-s, s + 1))"),
+            ("    dx = rng.integers(-s, s + 1, size=n)", "    dx = np.full(n, rng.integers(-s, s + 1))"),
+        ),
+        ("same offset",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-shift",
+        "never draws the largest shift",
+        (
+            ("    dy = rng.integers(-s, s + 1, size=n)", "    dy = rng.integers(-s, s, size=n)"),
+            ("    dx = rng.integers(-s, s + 1, size=n)", "    dx = rng.integers(-s, s, size=n)"),
+        ),
+        ("both ends are included",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-shift",
+        "fills with zeros",
+        (
+            (
+                "np.full(images.shape[:-2] + (h + 2 * s, w + 2 * s), fill, dtype=images.dtype)",
+                "np.zeros(images.shape[:-2] + (h + 2 * s, w + 2 * s), dtype=images.dtype)",
+            ),
+        ),
+        ("`fill`",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-shift",
+        "writes into its input",
+        (("    out = np.empty_like(images)", "    out = images"),),
+        ("changed its input",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-random-shift",
+        "shifts rows only",
+        (
+            (
+                "padded[chosen, ..., s - oy : s - oy + h, s - ox : s - ox + w]",
+                "padded[chosen, ..., s - oy : s - oy + h, s : s + w]",
+            ),
+        ),
+        ("rows and columns",),
+    ),
+    # --- chapter 09: BatchNormFunction ------------------------------------------------------------------
+    Mistake(
+        CH09,
+        "ch09-batchnorm-function",
+        "treats mean and variance as constants in backward",
+        (("            gx = inv_std * (ghat - mean_g - xhat * mean_gx)", "            gx = inv_std * ghat"),),
+        ("computed from x",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batchnorm-function",
+        "forgets the variance's term",
+        (
+            (
+                "            gx = inv_std * (ghat - mean_g - xhat * mean_gx)",
+                "            gx = inv_std * (ghat - mean_g)",
+            ),
+        ),
+        ("computed from x",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batchnorm-function",
+        "leaves the weight out of the input gradient",
+        (
+            (
+                "            ghat = g if weight is None else g * _per_channel(weight, g.ndim)",
+                "            ghat = g",
+            ),
+        ),
+        ("weight·g",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batchnorm-function",
+        "normalises with the unbiased variance",
+        (
+            (
+                "        var = (centred * centred).mean(axis=axes, keepdims=True)",
+                "        var = x.var(axis=axes, ddof=1, keepdims=True)",
+            ),
+        ),
+        ("biased variance",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batchnorm-function",
+        "adds eps outside the square root",
+        (("        inv_std = 1 / np.sqrt(var + eps)", "        inv_std = 1 / (np.sqrt(var) + eps)"),),
+        ("inside the square root",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batchnorm-function",
+        "takes the statistics over the batch axis only",
+        (("        axes = (0, *range(2, x.ndim))  # every axis but the channels", "        axes = (0,)"),),
+        ("every axis but axis 1",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batchnorm-function",
+        "sums g for the weight's gradient",
+        (("            gw = (g * xhat).sum(axis=axes)", "            gw = g.sum(axis=axes)"),),
+        ("sum of g·x̂",),
+    ),
+    # --- chapter 09: batch_norm -------------------------------------------------------------------------
+    Mistake(
+        CH09,
+        "ch09-batch-norm",
+        "gives the old running value the weight momentum",
+        (
+            (
+                "            running_mean.data = (1 - momentum) * running_mean.data + momentum * mean",
+                "            running_mean.data = momentum * running_mean.data + (1 - momentum) * mean",
+            ),
+        ),
+        ("weighs the NEW batch",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batch-norm",
+        "keeps the biased variance",
+        (
+            (
+                "            var = x.data.var(axis=axes) * (m / (m - 1))  # unbiased, as PyTorch keeps it",
+                "            var = x.data.var(axis=axes)",
+            ),
+        ),
+        ("UNBIASED",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batch-norm",
+        "rebinds the local name",
+        (
+            (
+                "            running_mean.data = (1 - momentum) * running_mean.data + momentum * mean",
+                "            running_mean = (1 - momentum) * running_mean.data + momentum * mean",
+            ),
+        ),
+        ("did not change",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batch-norm",
+        "uses the batch's statistics in evaluation",
+        (("    if training:\n        m = x.numel()", "    if True:\n        m = x.numel()"),),
+        ("not the batch's statistics",),
+    ),
+    Mistake(
+        CH09,
+        "ch09-batch-norm",
+        "forgets the weight in evaluation",
+        (
+            (
+                "        out = out * weight.reshape(_per_channel(weight.data, x.ndim).shape)",
+                "        out = out",
+            ),
+        ),
+        ("batch_norm(training=False)",),
+    ),
+]
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mistake", MISTAKES, ids=str)
