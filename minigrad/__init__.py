@@ -75,6 +75,7 @@ from minigrad.ops import (
     var,
     where,
 )
+from minigrad.serialization import load, save
 
 # dtype names, as in PyTorch (x.dtype == minigrad.float32)
 float16 = _np.dtype(_np.float16)
@@ -87,6 +88,7 @@ int64 = _np.dtype(_np.int64)
 uint8 = _np.dtype(_np.uint8)
 bool = _np.dtype(_np.bool_)  # noqa: A001  (minigrad.bool, like torch.bool)
 half, double, long = float16, float64, int64
+float, int = float32, int32  # noqa: A001  (torch.float, torch.int)
 
 __all__ = [
     "abs",
@@ -109,6 +111,7 @@ __all__ = [
     "enable_grad",
     "exp",
     "flatten",
+    "float",
     "float16",
     "float32",
     "float64",
@@ -120,12 +123,14 @@ __all__ = [
     "gather",
     "gradcheck",
     "half",
+    "int",
     "int16",
     "int32",
     "int64",
     "int8",
     "is_grad_enabled",
     "linspace",
+    "load",
     "log",
     "log_softmax",
     "logsumexp",
@@ -152,6 +157,7 @@ __all__ = [
     "randn",
     "relu",
     "reshape",
+    "save",
     "set_grad_enabled",
     "sigmoid",
     "sin",
@@ -162,8 +168,8 @@ __all__ = [
     "std",
     "sum",
     "tanh",
-    "Tensor",
     "tensor",
+    "Tensor",
     "Tracer",
     "tracer",
     "transpose",

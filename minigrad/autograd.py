@@ -44,15 +44,40 @@ def _root_grad(root: Tensor, gradient: Any) -> np.ndarray:
     return g
 
 
+def _viewed(t: Tensor) -> Iterator[Tensor]:
+    """`t`, and the tensors whose memory `t` views (`w.T` views `w`): updating any of them changes `t`."""
+    while True:
+        yield t
+        ctx = t._ctx
+        base = (
+            None
+            if ctx is None
+            else next(
+                (i for i in ctx.inputs if isinstance(i, Tensor) and np.may_share_memory(i.data, t.data)), None
+            )
+        )
+        if base is None:
+            return
+        t = base
+
+
 def _check_updates(ctx: Context) -> None:
     """Refuse to differentiate through an array that was changed in place after the call saved it."""
+    name = ctx.fn.__name__
     for inp in ctx.inputs:
-        if isinstance(inp, Tensor) and inp._version > ctx.updates_seen:
-            if any(isinstance(s, np.ndarray) and np.may_share_memory(inp.data, s) for s in ctx.saved_tensors):
+        if not isinstance(inp, Tensor):
+            continue
+        for t in _viewed(inp):
+            if t._version > ctx.updates_seen and any(
+                isinstance(s, np.ndarray) and np.may_share_memory(t.data, s) for s in ctx.saved_tensors
+            ):
+                what = f"an input of {name} (shape {inp.shape})"
+                if t is not inp:
+                    what = f"a tensor of shape {t.shape} that {what} is a view of"
                 raise RuntimeError(
-                    f"backward: an input of {ctx.fn.__name__} (shape {inp.shape}) was modified in place "
-                    f"after {ctx.fn.__name__} saved it for backward, so its gradient would be wrong; compute "
-                    "the forward pass again after the update (or update out of place: t = t - x)"
+                    f"backward: {what} was modified in place after {name} saved it for backward, so its "
+                    "gradient would be wrong; compute the forward pass again after the update (or update out "
+                    "of place: t = t - x)"
                 )
 
 
@@ -79,7 +104,7 @@ def _run_call(ctx: Context, g_out: np.ndarray, hook: Any = None) -> list[tuple[T
     for inp, g_in, needed in zip(ctx.inputs, grads, ctx.needs_input_grad):
         if not needed or g_in is None:
             continue
-        data = inp.data
+        data = inp._data
         if getattr(g_in, "shape", None) != data.shape:
             raise RuntimeError(
                 f"{ctx.fn.__name__}.backward: the gradient for an input of shape {data.shape} has shape "

@@ -25,15 +25,17 @@ class Context:
         "fn", "inputs", "needs_input_grad", "saved_tensors", "seq", "output", "updates_seen", "module",
         "released", "__dict__", "__weakref__",
     )  # fmt: skip
+    seq: int  # set by Tracer.record, for recorded calls only: the position in the recording
+    output: weakref.ref  # the output tensor, weakly (a dropped graph is freed)
+    updates_seen: int  # in-place updates made before the call (chapter 3)
+    module: Any  # the nn.Module whose forward made the call (chapter 5)
+    released: bool  # set by backward once the saved arrays are freed (chapter 3)
 
     def __init__(self, fn: type[Function], inputs: tuple, needs_input_grad: tuple[bool, ...]) -> None:
         self.fn = fn
         self.inputs = inputs  # the positional arguments, Tensors where they were Tensors
         self.needs_input_grad = needs_input_grad
         self.saved_tensors: tuple = ()
-        # Set by Tracer.record, for recorded calls only: seq (position in the recording), output (weak
-        # reference to the output tensor), updates_seen (in-place updates made before, chapter 3), module
-        # (the nn.Module whose forward made the call, chapter 5), released (by backward, chapter 3).
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays
@@ -187,7 +189,6 @@ def _broadcast_error(op: str, a: Any, b: Any) -> ValueError:
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
         try:
             return a + b
         except ValueError:
@@ -195,14 +196,15 @@ class Add(Function):
 
     @staticmethod
     def backward(ctx, g):
-        sa, sb = ctx.shapes
-        return sum_to(g, sa), sum_to(g, sb)
+        a, b = ctx.inputs
+        ga = sum_to(g, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(g, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = np.shape(a), np.shape(b)
         try:
             return a - b
         except ValueError:
@@ -210,8 +212,10 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, g):
-        sa, sb = ctx.shapes
-        return sum_to(g, sa), sum_to(-g, sb)
+        a, b = ctx.inputs
+        ga = sum_to(g, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to(-g, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Mul(Function):
@@ -282,7 +286,7 @@ def _binary(fn: type[Function], a: Any, b: Any, op: str) -> Tensor:
     """Apply a two-input Function to a Tensor and a Tensor, array or number on either side."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype.kind == b.data.dtype.kind:  # the common case, first
+            if a._data.dtype.kind == b._data.dtype.kind:  # the common case, first
                 return fn.apply(a, b)
         else:
             b = lift(b, a, op)

@@ -54,7 +54,7 @@ def gradcheck(
         if getattr(x, "requires_grad", False):
             x.grad = None
     out.backward(weight.astype(out.dtype))
-    analytic = [getattr(x, "grad", None) for x in inputs]
+    analytic: list[Any] = [getattr(x, "grad", None) for x in inputs]
     for x, g in zip(inputs, saved, strict=True):
         if getattr(x, "requires_grad", False):
             x.grad = g

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -106,7 +106,7 @@ class Autograd:
         return autograd.update_(self, "copy_", _assign, src)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002  (PyTorch's names)
-        def clip(a: np.ndarray, _: Any, out: np.ndarray, casting: str) -> np.ndarray:
+        def clip(a: np.ndarray, _: Any, out: np.ndarray, casting: Any) -> np.ndarray:
             return np.clip(a, min, max, out=out, casting=casting)
 
         return autograd.update_(self, "clamp_", clip, None)
@@ -131,6 +131,7 @@ class Operations:
     """Reductions, shapes, indexing, elementwise functions, matmul, conversions: minigrad/ops (chapter 4)."""
 
     __slots__ = ()
+    data: np.ndarray
 
     # --- reductions -----------------------------------------------------------------------------------------
     def sum(
@@ -207,14 +208,14 @@ class Operations:
         return ops.transpose(self, dim0, dim1)
 
     def t(self) -> Tensor:
-        if self.ndim > 2:
-            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}")
-        return ops.permute(self, tuple(range(self.ndim))[::-1])
+        if self.data.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.data.shape}")
+        return ops.permute(self, tuple(range(self.data.ndim))[::-1])
 
     @property
     def T(self) -> Tensor:  # noqa: N802  (PyTorch's name)
         """All dimensions reversed (for a matrix: its transpose)."""
-        return ops.permute(self, tuple(range(self.ndim))[::-1])
+        return ops.permute(self, tuple(range(self.data.ndim))[::-1])
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops.getitem(self, index)
@@ -472,15 +473,15 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> device:
@@ -628,8 +629,7 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity: defining == above took away the inherited hash
 
     def __format__(self, spec: str) -> str:
         """f"{loss:.4f}" works for a 0-d tensor, as in PyTorch."""
@@ -651,7 +651,8 @@ class Tensor(Comparisons, Arithmetic, Autograd, Operations):
         return f"Tensor({', '.join(parts)})"
 
 
-_NUMPY_OPERATIONS = {  # NumPy's ufuncs that minigrad has (by name: the modules are looked up when called)
+# NumPy's ufuncs that minigrad has (by name: the modules are looked up when called)
+_NUMPY_OPERATIONS: dict[str, Callable[..., Any]] = {
     "add": lambda a, b: function.add(a, b),
     "subtract": lambda a, b: function.sub(a, b),
     "multiply": lambda a, b: function.mul(a, b),

@@ -467,6 +467,32 @@ def test_backward_refuses_arrays_changed_in_place_after_they_were_saved() -> Non
     np.testing.assert_array_equal(w.grad.data, [1.0, 1.0])
 
 
+def test_backward_sees_in_place_updates_through_views() -> None:
+    """`x @ w.T` saves a view of w's memory; an update of w afterwards must be refused, as in PyTorch (where a
+    view and its base share one version counter)."""
+    w = leaf(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    x = Tensor(np.ones((4, 2)))
+    for make in (lambda: x @ w.T, lambda: x @ w.T.reshape(2, 3), lambda: x[:, :1] * w[1:2, 0]):
+        y = make()
+        with no_grad():
+            w.add_(1.0)
+        with pytest.raises(
+            RuntimeError, match=r"a tensor of shape \(3, 2\) that an input of \w+ .* is a view of"
+        ):
+            y.backward(np.ones(y.shape))
+    y = x @ w.T
+    with no_grad():
+        Tensor(np.ones(3)).add_(1.0)  # an update of an unrelated tensor: backward runs
+        x.add_(1.0)  # x needs no grad, but MatMul saved it: refused too
+    with pytest.raises(RuntimeError, match=r"an input of MatMul \(shape \(4, 2\)\) was modified"):
+        y.backward(np.ones(y.shape))
+    y = x @ w.T
+    with no_grad():
+        Tensor(np.ones(3)).add_(1.0)
+    y.backward(np.ones(y.shape))
+    np.testing.assert_array_equal(w.grad.data, np.full((3, 2), 8.0))  # 4 rows of x, each now 2.0
+
+
 def test_gradcheck_perturbs_every_memory_layout() -> None:
     base = np.random.default_rng(0).uniform(0.5, 2.0, (3, 4))
     for arr in (base.copy(), np.asfortranarray(base), base.T.copy().T, base[:, ::2]):

@@ -379,3 +379,15 @@ def test_functional_namespaces() -> None:
     assert mg.autograd.Function is mg.Function
     with pytest.raises(TypeError, match=r"softmax: give dim="):
         F.softmax(Tensor([1.0]))
+
+
+def test_linear_weight_gradient_has_the_weights_memory_order() -> None:
+    """x @ W.T multiplies by a transposed view; W.grad must still be row-major like W, or every optimizer step
+    walks the weight and its gradient in different orders (several times slower for a large layer)."""
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.standard_normal((6, 5)).astype(np.float32), requires_grad=True)
+    b = Tensor(np.zeros(6, dtype=np.float32), requires_grad=True)
+    x = Tensor(rng.standard_normal((4, 5)).astype(np.float32))
+    F.linear(x, w, b).sum().backward()
+    assert w.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(w.grad.data, np.ones((4, 6), np.float32).T @ x.data, rtol=1e-6)

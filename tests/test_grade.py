@@ -1,159 +1,56 @@
-"""Tests for the grader and the self-check (minigrad/course/grade.py, `minigrad-course grade` and `check`).
+"""Tests for the grader and the self-check (minigrad/course/grading/, `minigrad-course grade` and `check`).
 
-The submissions are generated in tmp_path from a small solution notebook written here (setup cell, three
-answer cells with solution regions, their test cells with hidden tests), so the cases are exact: a correct
-student, an untouched chapter, one wrong answer, an infinite loop, `os._exit`, huge and merely too large
-allocations, a file that is not JSON, deleted/edited test cells, extra cells and debug prints. When solutions/
-holds real chapters, chapter 02 is graded too: full marks for the solution, zero for its generated chapter.
+The submissions are generated in tmp_path from the toy chapter of tests/grading_toy.py, so the cases are
+exact: a correct student, an untouched chapter, one wrong answer, an infinite loop, `os._exit`, huge and
+merely too large allocations, a file that is not JSON, deleted/edited test cells, extra cells and debug
+prints. Chapter 02 is graded too: full marks for its solution, zero for its generated chapter. Attacks on the
+grader are in tests/test_grade_attacks.py, the gradebook workflow in tests/test_grade_workflow.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import subprocess
-import sys
+import re
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from grading_toy import (
+    COUNTER,
+    COUNTER_TEST,
+    MEAN_TEST,
+    POINTS,
+    SQUARE,
+    SQUARE_TEST,
+    WRONG_MEAN,
+    answer,
+    cli,
+    digests,
+    is_test,
+    solution_notebook,
+    student_notebook,
+    write,
+)
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from minigrad.course import build
-from minigrad.course import grade as g
+from minigrad.course.convention import cell_meta
+from minigrad.course.grading import commands, feedback, grader, notebook, report, scoring
+from minigrad.course.grading.notebook import CHECK_TAG
 
 REPO = Path(__file__).resolve().parents[1]
 # Grading every chapter twice would take ~10 minutes of CI; all chapters already pass nbval and the stub check
 # (tests/test_chapters.py), so one real chapter proves the grader on real material.
 REAL_SOLUTIONS = sorted((REPO / "solutions").glob("02_*.ipynb"))  # exactly one
-
-SQUARE = '''\
-def square(x):
-    """Return x squared."""
-    ### BEGIN SOLUTION
-    return x * x
-    ### END SOLUTION'''
-
-SQUARE_TEST = """\
-assert square(3) == 9, f"square(3) should be 9, got {square(3)}"
-### BEGIN HIDDEN TESTS
-assert square(-2) == 4, f"square(-2) should be 4, got {square(-2)}"
-### END HIDDEN TESTS
-print("ok t-square")"""
-
-MEAN = """\
-def mean(xs):
-    ### BEGIN SOLUTION
-    return float(np.sum(xs)) / len(xs)
-    ### END SOLUTION"""
-
-MEAN_TEST = """\
-got = mean([1.0, 2.0, 6.0])
-assert got == 3.0, f"mean([1, 2, 6]) should be 3.0, got {got}\\ndivide the sum by the number of values"
-### BEGIN HIDDEN TESTS
-assert mean([5.0]) == 5.0, "hidden: mean([5]) should be 5.0"
-### END HIDDEN TESTS
-print("ok t-mean")"""
-
-COUNTER = """\
-class Counter:
-    def __init__(self):
-        self.total = 0
-
-    def add(self, n):
-        ### BEGIN SOLUTION
-        self.total += n
-        return self
-        ### END SOLUTION"""
-
-COUNTER_TEST = """\
-c = Counter().add(2).add(3)
-assert c.total == 5, f"Counter().add(2).add(3).total should be 5, got {c.total}"
-print("ok t-counter")"""
-
-WRONG_MEAN = MEAN.replace("/ len(xs)", "")  # the sum, not the mean
-POINTS = {"t-square": 1, "t-mean": 2, "t-counter": 3}
 CELL_TIMEOUT = 10
 LIMITS = ["--cell-timeout", str(CELL_TIMEOUT), "--timeout", "60", "--memory", "2000"]
-
-
-def answer(source: str, gid: str, exercise: str) -> NotebookNode:
-    return new_code_cell(
-        source, metadata={"minigrad": {"role": "answer", "grade_id": gid, "exercise": exercise}}
-    )
-
-
-def check_cell(source: str, gid: str) -> NotebookNode:
-    meta = {"minigrad": {"role": "test", "grade_id": gid, "points": POINTS[gid]}, "tags": [g.CHECK_TAG]}
-    return new_code_cell(source, metadata=meta)
-
-
-def solution_notebook() -> NotebookNode:
-    nb = new_notebook(
-        cells=[
-            new_markdown_cell("# A toy chapter\nThree exercises."),
-            new_code_cell("import numpy as np"),
-            answer(SQUARE, "t-square", "1.1 square"),
-            check_cell(SQUARE_TEST, "t-square"),
-            new_code_cell('print("a demo cell whose output is never compared:", square(4))'),
-            answer(MEAN, "t-mean", "1.2 mean"),
-            check_cell(MEAN_TEST, "t-mean"),
-            answer(COUNTER, "t-counter", "1.3 Counter.add"),
-            check_cell(COUNTER_TEST, "t-counter"),
-        ]
-    )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return nb
-
-
-def student_notebook(replace: dict[str, str] | None = None, solved: bool = True) -> NotebookNode:
-    """The chapter as a student saves it: answers filled in (or `replace`d), stale outputs everywhere."""
-    solution = solution_notebook()
-    nb = build.make_chapter(solution)
-    for index, cell in enumerate(nb.cells):
-        meta = g._meta(cell)
-        if meta.get("role") == "answer":
-            if replace and meta["grade_id"] in replace:
-                cell.source = replace[meta["grade_id"]]
-            elif solved:
-                cell.source = build.strip_solution_markers(solution.cells[index].source)
-        if cell.cell_type == "code":
-            cell.execution_count = index + 40
-            cell.outputs = [new_output("stream", name="stdout", text="stale output from the student's run\n")]
-    return nb
-
-
-def is_test(cell: NotebookNode, gid: str) -> bool:
-    return g._meta(cell).get("role") == "test" and g._meta(cell).get("grade_id") == gid
-
-
-def write(nb: NotebookNode, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
-
-
-def digests(paths: list[Path]) -> dict[Path, str]:
-    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
-
-
-def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "minigrad.course.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=timeout,
-    )
 
 
 def make_submissions(root: Path) -> list[Path]:
     """One file per case under root/subs (two students use a folder each) plus one file passed on its own."""
     subs = root / "subs"
-    chapter = student_notebook(solved=False)
+    chapter = student_notebook(solved_=False)
 
     hank = student_notebook(replace={"t-mean": WRONG_MEAN})
     hank.cells = [cell for cell in hank.cells if not is_test(cell, "t-square")]
@@ -228,6 +125,7 @@ def test_every_case_is_graded_without_stopping_the_run(graded: dict) -> None:
         "score",
         "max_score",
         "status",
+        "notes",
         "t-square",
         "t-mean",
         "t-counter",
@@ -249,7 +147,8 @@ def test_terminal_shows_progress_and_a_summary(graded: dict) -> None:
     proc = graded["proc"]
     assert "grading" in proc.stderr and "11/11" in proc.stderr  # the tqdm bar
     lines = proc.stdout.splitlines()
-    assert lines[0].split() == ["submission", "score", "status"]
+    assert lines[0].startswith("sandbox: ") or lines[0].startswith("WARNING: grading WITHOUT a sandbox")
+    assert ["submission", "score", "status"] in [line.split() for line in lines]
     assert any(line.split()[:3] == ["alice", "6/6", "ok"] for line in lines)
     assert "gradebook.csv" in proc.stdout
 
@@ -286,7 +185,8 @@ def test_scores_and_status(graded: dict, student: str, expected: dict[str, int],
 def test_statuses_say_where_it_happened(graded: dict) -> None:
     rows = graded["rows"]
     assert rows["dave"]["status"] == f"timeout: test cell t-square ran longer than {CELL_TIMEOUT} s"
-    assert rows["erin"]["status"] == "kernel died: exit code 1 in test cell t-mean"
+    erin = "kernel died: exit code 1 in test cell t-mean; flagged: answer cell t-mean imports os"
+    assert rows["erin"]["status"] == erin  # os._exit needs os: flagged for review, not scored
     assert rows["frank"]["status"] == "memory limit: test cell t-counter ran out of memory (limit 2000 MB)"
     assert rows["gina"]["status"] == "not a notebook: Expecting value: line 1 column 1 (char 0)"
 
@@ -298,26 +198,35 @@ def test_outer_timeout_keeps_the_checks_that_ran(tmp_path: Path) -> None:
     slow = {"t-counter": COUNTER.replace("self.total += n", "import time\n        time.sleep(300)")}
     write(student_notebook(replace=slow), tmp_path / "subs" / "sam.ipynb")
     start = time.monotonic()
-    limits = g.Limits(cell_timeout=600, timeout=45)
-    [result] = g.grade(solution, [tmp_path / "subs"], tmp_path / "gb.csv", limits=limits, progress=False)
-    assert time.monotonic() - start < 45 + g.INTERRUPT_GRACE + 15
-    assert result.status == "timeout: the whole run took longer than 45 s (stopped in test cell t-counter)"
+    options = grader.Options(limits=grader.Limits(cell_timeout=600, timeout=25))
+    graded = grader.grade(solution, [tmp_path / "subs"], tmp_path / "gb.csv", options, progress=False)
+    [result] = graded.results
+    assert time.monotonic() - start < 25 + grader.run.INTERRUPT_GRACE + 15
+    assert result.status == "timeout: the whole run took longer than 25 s (stopped in test cell t-counter)"
     assert [(r.check.grade_id, r.passed) for r in result.checks] == [
         ("t-square", True), ("t-mean", True), ("t-counter", False),
     ]  # fmt: skip
-    assert result.checks[2].message == "this check was still running: grading stopped after 45 s"
+    assert result.checks[2].message == "this check was still running: grading stopped after 25 s"
 
 
 # --- feedback -------------------------------------------------------------------------------------------
 
 
-def feedback(graded: dict, student: str) -> str:
+def feedback_of(graded: dict, student: str) -> str:
     return (graded["feedback"] / f"{student}.md").read_text()
 
 
 def feedback_row(text: str, gid: str) -> list[str]:
+    """The cells of a check's row in the feedback table, Markdown escapes undone."""
     line = next(line for line in text.splitlines() if line.startswith(f"| `{gid}`"))
-    return [part.strip() for part in line.strip("|").split(" | ")]
+    cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+    return [re.sub(r"\\(.)", r"\1", cell.strip()) for cell in cells]
+
+
+def details(text: str, gid: str) -> str:
+    """The whole message of a failed check, from the feedback's "What went wrong" section."""
+    section = text.split(f"(`{gid}`)", 1)[1]
+    return section.split("```text\n", 1)[1].split("\n```", 1)[0]
 
 
 @pytest.mark.slow
@@ -326,34 +235,36 @@ def test_a_feedback_file_per_submission(graded: dict) -> None:
 
 
 @pytest.mark.slow
-def test_feedback_lists_each_check_with_the_first_line_of_its_failure(graded: dict) -> None:
-    text = feedback(graded, "carol")
+def test_feedback_lists_each_check_and_its_whole_failure_message(graded: dict) -> None:
+    text = feedback_of(graded, "carol")
     assert "Score: 4 / 6" in text
     assert feedback_row(text, "t-square") == ["`t-square`", "Exercise 1.1: square", "pass", "1 / 1", ""]
     assert feedback_row(text, "t-mean") == [
         "`t-mean`", "Exercise 1.2: mean", "FAIL", "0 / 2", "mean([1, 2, 6]) should be 3.0, got 9.0",
     ]  # fmt: skip
-    assert "divide the sum" not in text  # only the first line of the message
+    assert details(text, "t-mean") == (
+        "mean([1, 2, 6]) should be 3.0, got 9.0\ndivide the sum by the number of values"
+    )  # the whole message, below the table
     assert "\x1b[" not in text and "Traceback" not in text
     assert feedback_row(text, "t-counter")[2:4] == ["pass", "3 / 3"]
 
 
 @pytest.mark.slow
 def test_feedback_explains_stubs_timeouts_crashes_and_broken_files(graded: dict) -> None:
-    bob = feedback(graded, "bob")
+    bob = feedback_of(graded, "bob")
     assert feedback_row(bob, "t-mean")[4] == "NotImplementedError: Exercise 1.2: mean"
     assert feedback_row(bob, "t-counter")[4] == "NotImplementedError: Exercise 1.3: Counter.add"
     assert "Note:" not in bob
-    dave = feedback(graded, "dave")
+    dave = feedback_of(graded, "dave")
     assert feedback_row(dave, "t-square")[4].startswith(f"timeout: the cell ran longer than {CELL_TIMEOUT} s")
     assert "Note: timeout" in dave
-    erin = feedback(graded, "erin")
+    erin = feedback_of(graded, "erin")
     assert feedback_row(erin, "t-mean")[4] == "kernel died (exit code 1) while this check ran"
     assert feedback_row(erin, "t-counter")[4] == "kernel died (exit code 1) in test cell t-mean"
-    frank = feedback(graded, "frank")
+    frank = feedback_of(graded, "frank")
     assert feedback_row(frank, "t-counter")[4].startswith("MemoryError: Unable to allocate")
-    assert "Note: not a notebook" in feedback(graded, "gina")
-    hank = feedback(graded, "hank")
+    assert "Note: not a notebook" in feedback_of(graded, "gina")
+    hank = feedback_of(graded, "hank")
     assert feedback_row(hank, "t-mean")[4] == "mean([1, 2, 6]) should be 3.0, got 9.0"
 
 
@@ -374,8 +285,8 @@ def test_check_passes_a_correct_notebook_and_leaves_it_alone(tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_check_reports_failures_with_their_first_line(tmp_path: Path) -> None:
-    wrong = student_notebook(replace={"t-mean": WRONG_MEAN}, solved=False)
+def test_check_reports_whole_failure_messages(tmp_path: Path) -> None:
+    wrong = student_notebook(replace={"t-mean": WRONG_MEAN}, solved_=False)
     path = write(wrong, tmp_path / "toy.ipynb")
     proc = cli("check", str(path), "--cell-timeout", "20")
     assert proc.returncode == 1
@@ -383,15 +294,31 @@ def test_check_reports_failures_with_their_first_line(tmp_path: Path) -> None:
     assert (
         "FAIL  Exercise 1.1: square [t-square]  0/1\n        NotImplementedError: Exercise 1.1: square" in out
     )
-    assert "FAIL  Exercise 1.2: mean [t-mean]  0/2\n        mean([1, 2, 6]) should be 3.0, got 9.0\n" in out
+    assert (
+        "FAIL  Exercise 1.2: mean [t-mean]  0/2\n        mean([1, 2, 6]) should be 3.0, got 9.0\n"
+        "        divide the sum by the number of values\n" in out
+    )
     assert "0 of 3 checks pass (0/6 points)" in out
+
+
+def test_check_says_first_when_a_tool_is_missing(tmp_path: Path, monkeypatch, capsys) -> None:
+    path = write(student_notebook(), tmp_path / "toy.ipynb")
+    monkeypatch.setattr(grader.run, "missing_tools", lambda: ["nbval"])
+    parser = argparse.ArgumentParser()
+    commands.register(parser.add_subparsers())
+    args = parser.parse_args(["check", str(path)])
+    assert args.func(args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # no FAIL line per check: the one reason comes first, and alone
+    assert err.startswith("minigrad-course check needs nbval, which is not installed in this Python")
+    assert "pip install -e ." in err
 
 
 def test_check_refuses_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
     path = tmp_path / "toy.ipynb"
     path.write_text("{ broken")
     parser = argparse.ArgumentParser()
-    g.register(parser.add_subparsers())
+    commands.register(parser.add_subparsers())
     args = parser.parse_args(["check", str(path)])
     assert args.func(args) == 1
     assert path.read_text() == "{ broken"
@@ -402,16 +329,18 @@ def test_check_refuses_a_file_that_is_not_a_notebook(tmp_path: Path) -> None:
 
 def test_merge_takes_only_answers_from_the_student() -> None:
     student = student_notebook(replace={"t-mean": "def mean(xs):\n    return 42.0"})
-    student.cells = [c for c in student.cells if g._meta(c).get("grade_id") != "t-counter"]  # both deleted
+    student.cells = [c for c in student.cells if cell_meta(c).get("grade_id") != "t-counter"]  # both deleted
     for cell in student.cells:
-        if g._meta(cell).get("role") == "test":
-            cell.source = 'print("ok ' + g._meta(cell)["grade_id"] + '")'  # "weakened" tests
-    merged = g.merge(solution_notebook(), student)
+        if cell_meta(cell).get("role") == "test":
+            cell.source = 'print("ok ' + cell_meta(cell)["grade_id"] + '")'  # "weakened" tests
+    merged = notebook.merge(solution_notebook(), student).notebook
     solution = solution_notebook()
-    assert [c.source for c in merged.cells if g._meta(c).get("role") == "test"] == [
+    assert [c.source for c in merged.cells if cell_meta(c).get("role") == "test"] == [
         SQUARE_TEST, MEAN_TEST, COUNTER_TEST,
     ]  # fmt: skip
-    answers = {g._meta(c)["grade_id"]: c.source for c in merged.cells if g._meta(c).get("role") == "answer"}
+    answers = {
+        cell_meta(c)["grade_id"]: c.source for c in merged.cells if cell_meta(c).get("role") == "answer"
+    }
     assert answers["t-square"] == build.strip_solution_markers(SQUARE)
     assert answers["t-mean"] == "def mean(xs):\n    return 42.0"
     assert answers["t-counter"] == build.stub_source(COUNTER, "Exercise 1.3: Counter.add")
@@ -419,33 +348,33 @@ def test_merge_takes_only_answers_from_the_student() -> None:
 
 
 def test_prepared_notebook_compares_only_the_sentinels() -> None:
-    prepared = g.prepare(student_notebook())
+    prepared = notebook.prepare(student_notebook())
     for cell in prepared.cells:
         if cell.cell_type != "code":
             continue
-        if g._meta(cell).get("role") == "test":
-            gid = g._meta(cell)["grade_id"]
+        if cell_meta(cell).get("role") == "test":
+            gid = cell_meta(cell)["grade_id"]
             assert cell.outputs == [new_output("stream", name="stdout", text=f"ok {gid}\n")]
-            assert cell.execution_count is not None and g.CHECK_TAG in cell.metadata.tags
+            assert cell.execution_count is not None and CHECK_TAG in cell.metadata.tags
         else:
             assert cell.outputs == [] and cell.execution_count is None
 
 
 def test_duplicated_answer_cells_run_in_order() -> None:
     student = student_notebook()
-    index = next(i for i, c in enumerate(student.cells) if g._meta(c).get("grade_id") == "t-square")
+    index = next(i for i, c in enumerate(student.cells) if cell_meta(c).get("grade_id") == "t-square")
     extra = answer("def square(x):\n    return x ** 2", "t-square", "1.1 square")
     student.cells.insert(index + 1, extra)
-    merged = g.merge(solution_notebook(), student)
-    source = next(c.source for c in merged.cells if g._meta(c).get("role") == "answer")
+    merged = notebook.merge(solution_notebook(), student).notebook
+    source = next(c.source for c in merged.cells if cell_meta(c).get("role") == "answer")
     assert source.endswith("def square(x):\n    return x ** 2")
 
 
 def test_solution_without_sentinel_is_refused() -> None:
     nb = solution_notebook()
     nb.cells[3].source = SQUARE_TEST.replace('print("ok t-square")', "pass")
-    with pytest.raises(g.GradeError, match=r'test cell 3 must end with print\("ok t-square"\)'):
-        g.validate_solution(nb, "toy.ipynb")
+    with pytest.raises(notebook.GradeError, match=r'test cell 3 must end with print\("ok t-square"\)'):
+        notebook.validate_solution(nb, "toy.ipynb")
 
 
 @pytest.mark.parametrize(
@@ -458,8 +387,8 @@ def test_solution_without_sentinel_is_refused() -> None:
     ],
 )
 def test_unreadable_files_are_not_notebooks(data: bytes, message: str) -> None:
-    with pytest.raises(g.NotANotebook, match=message):
-        g.parse_notebook(data)
+    with pytest.raises(notebook.NotANotebook, match=message):
+        notebook.parse_notebook(data)
 
 
 def test_submission_layouts(tmp_path: Path) -> None:
@@ -473,7 +402,7 @@ def test_submission_layouts(tmp_path: Path) -> None:
     write(nb, tmp_path / "subs" / ".ipynb_checkpoints" / "alice-checkpoint.ipynb")
     (tmp_path / "subs" / "empty").mkdir()
     write(nb, tmp_path / "loose" / "eve.ipynb")
-    found = g.find_submissions([tmp_path / "subs", tmp_path / "loose" / "eve.ipynb"], "toy.ipynb")
+    found = grader.find_submissions([tmp_path / "subs", tmp_path / "loose" / "eve.ipynb"], "toy.ipynb")
     assert [(s.name, s.path.relative_to(tmp_path).as_posix(), s.problem is None) for s in found] == [
         ("alice", "subs/alice.ipynb", True),
         ("bob", "subs/bob/03_toy.ipynb", True),
@@ -481,15 +410,16 @@ def test_submission_layouts(tmp_path: Path) -> None:
         ("dan", "subs/dan", False),
         ("eve", "loose/eve.ipynb", True),
     ]
-    with pytest.raises(g.GradeError, match="two submissions are named 'alice'"):
-        g.find_submissions([tmp_path / "subs", tmp_path / "subs" / "alice.ipynb"], "toy.ipynb")
+    with pytest.raises(notebook.GradeError, match="two submissions are named 'alice'"):
+        grader.find_submissions([tmp_path / "subs", tmp_path / "subs" / "alice.ipynb"], "toy.ipynb")
 
 
 def test_feedback_markdown_escapes_table_cells() -> None:
-    check = g.Check("t-x", 2.0, "Exercise 9.9: a | b")
-    result = g.Result("zoe", "ok", [g.CheckResult(check, False, "got a | b\nsecond")])
-    text = g.feedback_markdown(result, "toy.ipynb")
-    assert "| `t-x` | Exercise 9.9: a \\| b | FAIL | 0 / 2 | got a \\| b second |" in text
+    check = notebook.Check("t-x", 2.0, "Exercise 9.9: a | b")
+    result = scoring.Result("zoe", "ok", [scoring.CheckResult(check, False, "got a | b\nsecond")])
+    text = feedback.feedback_markdown(result, "toy.ipynb")
+    assert "| `t-x` | Exercise 9\\.9: a \\| b | FAIL | 0 / 2 | got a \\| b |" in text
+    assert "```text\ngot a | b\nsecond\n```" in text
 
 
 # --- the real chapters ----------------------------------------------------------------------------------
@@ -503,13 +433,12 @@ def test_real_solution_gets_full_marks_and_its_chapter_zero(tmp_path: Path) -> N
     write(build.read_notebook(solution), subs / "solution" / solution.name)
     write(chapter, subs / "chapter" / solution.name)
     out = tmp_path / "gradebook.csv"
-    results = g.grade(
-        solution, [subs], out, jobs=2, limits=g.Limits(cell_timeout=300, timeout=1200), progress=False
-    )
+    options = grader.Options(limits=grader.Limits(cell_timeout=300, timeout=1200))
+    results = grader.grade(solution, [subs], out, options, progress=False).results
     by_name = {r.submission: r for r in results}
     full, zero = by_name["solution"], by_name["chapter"]
-    assert full.status == "ok" and full.score == full.max_score > 0, g.feedback_markdown(full, solution.name)
-    assert zero.status == "ok" and zero.score == 0, g.feedback_markdown(zero, solution.name)
+    assert full.status == "ok" and full.score == full.max_score > 0, feedback.feedback_markdown(full, "x")
+    assert zero.status == "ok" and zero.score == 0, feedback.feedback_markdown(zero, "x")
 
 
 STDERR = "Cell 3: Cell outputs differ\n\nTraceback:\nUnexpected output fields from running code: {'stderr'}"
@@ -520,7 +449,7 @@ TIMEOUT_MESSAGE = "timeout: the cell ran longer than 7 s (an infinite loop?)"
     ("outcome", "text", "properties", "message"),
     [
         ("failed", "Cell 3:\n----> 2 assert x == 2\n", {"ename": "AssertionError"}, "failed: assert x == 2"),
-        ("failed", "", {"ename": "CheckFailed", "evalue": "B.grad is -10\nhint"}, "B.grad is -10"),
+        ("failed", "", {"ename": "CheckFailed", "evalue": "B.grad is -10\nhint"}, "B.grad is -10\nhint"),
         ("failed", "", {"ename": "ValueError", "evalue": ""}, "ValueError"),
         ("skipped", "", {"ename": "TypeError", "evalue": "bad operand"}, "TypeError: bad operand"),
         ("skipped", "", {"ename": "KeyboardInterrupt"}, TIMEOUT_MESSAGE),
@@ -532,4 +461,4 @@ TIMEOUT_MESSAGE = "timeout: the cell ran longer than 7 s (an infinite loop?)"
     ],
 )  # fmt: skip
 def test_failure_messages(outcome: str, text: str, properties: dict, message: str) -> None:
-    assert g.CellReport("Cell 3", outcome, properties, text).message(cell_timeout=7) == message
+    assert report.CellReport("Cell 3", outcome, properties, text).message(cell_timeout=7) == message

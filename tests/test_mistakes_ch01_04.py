@@ -226,6 +226,13 @@ MISTAKES = [
     Mistake(
         "03_tracer",
         "ch03-accumulate",
+        "copies without the tensor's dtype (a float64 gradient in a float32 tensor)",
+        (("t.grad = Tensor._wrap(np.array(g, dtype=t.data.dtype))", "t.grad = Tensor._wrap(np.array(g))"),),
+        ("cannot take a gradient", "dtype float64"),
+    ),
+    Mistake(
+        "03_tracer",
+        "ch03-accumulate",
         "adds in place into the stored gradient",
         (
             (

@@ -1,20 +1,23 @@
 """Optimizers, schedulers and gradient clipping (minigrad/optim/, minigrad/nn/utils.py).
 
 The expected values are worked out by hand from PyTorch's documented update rules (torch.optim.SGD, Adagrad,
-RMSprop, Adam, AdamW) and written as plain arithmetic here, never computed with minigrad's own code.
+Adadelta, RMSprop, Adam, AdamW, StepLR, CosineAnnealingLR) and written as plain arithmetic here, never
+computed with minigrad's own code. (They were also compared once with torch 2.13 on the same inputs.)
 """
 
 from __future__ import annotations
 
+import io
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 
 import minigrad as mg
 from minigrad import Tensor, nn, optim
-from minigrad.nn.utils import clip_grad_norm_
+from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_
 from minigrad.optim.lr_scheduler import CosineAnnealingLR, StepLR
 
 pytestmark = pytest.mark.ch06
@@ -278,15 +281,21 @@ def test_optimizer_state_dict_round_trip_resumes_training_exactly():
         np.testing.assert_array_equal(a, b, err_msg=name)
 
 
-def test_optimizer_state_dict_is_a_copy():
+def test_optimizer_state_dict_is_a_view_and_loading_copies():
     p = param()
     opt = optim.SGD([p], lr=0.1, momentum=0.9)
     p.grad = np.array(G1)
     opt.step()
     sd = opt.state_dict()
-    sd["state"][0]["momentum_buffer"][:] = 100.0
+    assert sd["state"][0]["momentum_buffer"] is opt.state[p]["momentum_buffer"]  # PyTorch's view
     sd["param_groups"][0]["lr"] = 5.0
-    assert opt.state[p]["momentum_buffer"][0] == 0.5 and opt.param_groups[0]["lr"] == 0.1
+    assert opt.param_groups[0]["lr"] == 0.1  # the packed groups are new dicts
+    q = param()
+    other = optim.SGD([q], lr=0.1, momentum=0.9)
+    other.load_state_dict(opt.state_dict())
+    assert other.state[q]["momentum_buffer"] is not opt.state[p]["momentum_buffer"]  # no shared buffers
+    np.testing.assert_array_equal(other.state[q]["momentum_buffer"], opt.state[p]["momentum_buffer"])
+    assert other.param_groups[0]["lr"] == 0.1 and other.param_groups[0]["params"] == [q]
 
 
 def test_optimizer_load_state_dict_errors():
@@ -294,15 +303,31 @@ def test_optimizer_load_state_dict_errors():
     train_steps(model, opt, 1)
     sd = opt.state_dict()
     single = optim.Adam(model.parameters(), lr=0.01)
-    with pytest.raises(ValueError, match="2 parameter group"):
+    with pytest.raises(ValueError, match="different number of parameter groups"):
         single.load_state_dict(sd)
     fewer = optim.Adam([{"params": [model[0].weight]}, {"params": model[2].parameters()}])
-    with pytest.raises(ValueError, match="group 0 has 2 parameter"):
+    with pytest.raises(ValueError, match="doesn't match the size of optimizer's group 0"):
         fewer.load_state_dict(sd)
     other = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
     wrong = optim.Adam([{"params": other[0].parameters()}, {"params": other[2].parameters()}])
     with pytest.raises(ValueError, match="shape"):
         wrong.load_state_dict(sd)
+
+
+def test_optimizer_state_dict_survives_save_and_load_with_float32_state():
+    from minigrad.serialization import load, save
+
+    p = nn.Parameter(np.array([1.0, 2.0], dtype=np.float32))
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = np.array([1.0, -1.0], dtype=np.float32)
+    opt.step()
+    buffer = io.BytesIO()
+    save(opt.state_dict(), buffer)
+    buffer.seek(0)
+    q = nn.Parameter(np.array([1.0, 2.0], dtype=np.float32))
+    again = optim.Adam([q], lr=0.1)
+    again.load_state_dict(load(buffer))
+    assert again.state[q]["step"] == 1 and again.state[q]["exp_avg"].dtype == np.float32
 
 
 # --- learning-rate schedules ------------------------------------------------------------------------------
@@ -344,7 +369,9 @@ def test_scheduler_initial_lr_resume_and_state():
     assert scheduler.get_last_lr() == [0.05]
     state = scheduler.state_dict()
     assert "optimizer" not in state and state["last_epoch"] == 3
-    fresh = StepLR(optim.SGD([param()], lr=0.1), step_size=2, gamma=0.5)
+    fresh_opt = optim.SGD([param()], lr=0.1)
+    fresh = StepLR(fresh_opt, step_size=2, gamma=0.5)
+    fresh_opt.load_state_dict(opt.state_dict())  # the chainable form starts from the optimizer's lr
     fresh.load_state_dict(state)
     fresh.step()
     assert fresh.get_last_lr() == [0.025]
@@ -398,3 +425,154 @@ def test_momentum_sgd_and_adam_train_a_small_model():
             opt.step()
             losses.append(loss.item())
         assert losses[-1] < 0.5 * losses[0]
+
+
+# --- PyTorch's semantics: in place, no aliasing, closures, chainable schedules -----------------------------
+
+
+def test_adadelta_matches_the_rule_by_hand():
+    rho, eps, lr = 0.9, 1e-6, 1.0
+    g1, g2, p0 = np.array(G1), np.array(G2), np.array(P0)
+    v1 = (1 - rho) * g1**2
+    d1 = np.sqrt(0 + eps) / np.sqrt(v1 + eps) * g1
+    u1 = (1 - rho) * d1**2
+    v2 = rho * v1 + (1 - rho) * g2**2
+    d2 = np.sqrt(u1 + eps) / np.sqrt(v2 + eps) * g2
+    got = run(lambda ps: optim.Adadelta(ps), [G1, G2])
+    close(got[0], p0 - lr * d1)
+    close(got[1], p0 - lr * d1 - lr * d2)
+    wd = run(lambda ps: optim.Adadelta(ps, lr=0.5, rho=0.5, weight_decay=0.1), [G1])
+    g = g1 + 0.1 * p0
+    close(wd[0], p0 - 0.5 * np.sqrt(eps) / np.sqrt(0.5 * g**2 + eps) * g)
+    with pytest.raises(ValueError, match="rho"):
+        optim.Adadelta([param()], rho=1.5)
+
+
+def test_adadelta_state_uses_pytorch_names():
+    p = param()
+    opt = optim.Adadelta([p])
+    p.grad = np.array(G1)
+    opt.step()
+    assert sorted(opt.state[p]) == ["acc_delta", "square_avg", "step"] and opt.state[p]["step"] == 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+        lambda ps: optim.Adagrad(ps, weight_decay=0.1),
+        lambda ps: optim.Adadelta(ps, weight_decay=0.1),
+        lambda ps: optim.RMSprop(ps, momentum=0.5, centered=True, weight_decay=0.1),
+        lambda ps: optim.Adam(ps, weight_decay=0.1),
+        lambda ps: optim.AdamW(ps),
+    ],
+    ids=["SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW"],
+)
+def test_steps_update_in_place_keep_the_gradient_and_own_their_buffers(make):
+    p = param()
+    opt = make([p])
+    array, version = p.data, p._version
+    p.grad = np.array(G1)
+    grad = p.grad.data.copy()
+    opt.step()
+    assert p.data is array and p._version > version  # in place, counted by chapter 3's rule
+    np.testing.assert_array_equal(p.grad.data, grad)  # weight decay went into a new array
+    buffers = [v for v in opt.state[p].values() if isinstance(v, np.ndarray)]
+    assert buffers and not any(
+        np.shares_memory(b, p.grad.data) or np.shares_memory(b, p.data) for b in buffers
+    )
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is not None and not p.grad.data.any()
+    assert buffers == [] or any(b.any() for b in buffers)  # zeroing the gradient left the state alone
+
+
+def test_step_refuses_nothing_and_records_nothing_inside_a_graph():
+    p = param()
+    y = p * Tensor([2.0, 3.0])  # Mul saved p's array
+    opt = optim.SGD([p], lr=0.1)
+    p.grad = np.array(G1)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward(np.ones(2))
+
+
+def test_step_evaluates_the_closure_with_gradients_on():
+    p = param()
+    opt = optim.SGD([p], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with mg.no_grad():
+        loss = opt.step(closure)
+    assert loss.item() == pytest.approx(5.0)
+    close(p.data, np.array(P0) * (1 - 0.2))
+    for make in (optim.Adagrad, optim.Adadelta, optim.RMSprop, optim.Adam, optim.AdamW):
+        assert make([param()]).step(lambda: 7) == 7
+
+
+def test_optimizer_repr_lists_the_groups():
+    text = repr(optim.SGD([param()], lr=0.1, momentum=0.9))
+    assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.1" in text and text.endswith(")")
+
+
+def test_sets_of_parameters_are_refused():
+    with pytest.raises(TypeError, match="not a set"):
+        optim.SGD({param()}, lr=0.1)
+
+
+def test_step_lr_is_chainable_and_step_epoch_uses_the_closed_form():
+    opt = optim.SGD([param()], lr=1.0)
+    scheduler = StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(3):
+        opt.step()
+        scheduler.step()
+    assert scheduler.get_last_lr() == [0.5]
+    opt.param_groups[0]["lr"] = 0.3  # a change by hand is kept, as in PyTorch
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.15]
+    with pytest.warns(UserWarning, match="deprecated"):
+        scheduler.step(6)
+    assert scheduler.get_last_lr() == [0.125]
+
+
+def test_two_schedulers_chain_on_one_optimizer():
+    opt = optim.SGD([param()], lr=1.0)
+    first, second = StepLR(opt, step_size=1, gamma=0.5), StepLR(opt, step_size=2, gamma=0.1)
+    lrs = []
+    for _ in range(4):
+        opt.step()
+        first.step()
+        second.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(lrs, [0.5, 0.025, 0.0125, 0.000625], rtol=1e-12)
+
+
+def test_cosine_annealing_restarts_after_t_max_like_pytorch():
+    got = schedule(lambda opt: CosineAnnealingLR(opt, T_max=2, eta_min=0.0), 6, lrs=(1.0,))
+    # PyTorch's recursive form goes back up after T_max: 1, 0.5, 0, 0.5, 1, 0.5
+    np.testing.assert_allclose([g[0] for g in got], [1.0, 0.5, 0.0, 0.5, 1.0, 0.5], atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt = optim.SGD([param()], lr=1.0)
+        cosine = CosineAnnealingLR(opt, T_max=4)
+        cosine.step(2)
+    assert cosine.get_last_lr() == [pytest.approx(0.5)]
+
+
+def test_clip_grad_norm_scales_in_place_and_clip_grad_value():
+    p = param()
+    p.grad = np.array([3.0, 4.0])
+    held = p.grad
+    clip_grad_norm_([p], 1.0)
+    assert p.grad is held
+    close(p.grad.data, np.array([3.0, 4.0]) / (5 + 1e-6))
+    p.grad = np.array([np.nan, 1.0])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
+    p.grad = np.array([-3.0, 0.5])
+    clip_grad_value_([p], 1.0)
+    close(p.grad.data, [-1.0, 0.5])

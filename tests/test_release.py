@@ -63,8 +63,10 @@ def test_the_edition_has_the_listed_chapters_the_engine_tests_and_no_solutions(e
     }
     assert top == files | {"chapters", "minigrad", "tests"}
     assert sorted(p.name for p in (edition / "chapters").iterdir()) == [SOLUTIONS[n].name for n in LISTED]
-    tests = sorted(p.name for p in (edition / "tests").iterdir())
+    tests = sorted(p.name for p in (edition / "tests").iterdir() if p.is_file())
     assert tests == [p.name for p in testing.engine_test_files(ROOT / "tests", LISTED)]
+    recorded = sorted(p.relative_to(edition) for p in (edition / "tests" / "data").rglob("*"))
+    assert recorded == sorted(p.relative_to(ROOT) for p in (ROOT / "tests" / "data").rglob("*"))
     for name in ("test_build.py", "test_grade.py", "test_chapters.py", "test_student.py", "test_release.py"):
         assert name not in tests
     assert ".minigrad/" in (edition / ".gitignore").read_text().splitlines()

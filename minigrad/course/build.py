@@ -4,7 +4,8 @@ The solution notebooks are the single source of truth (COURSE.md §1-2). A small
 instead of nbdev because the course needs three things together that nbdev does not offer as one layout:
 nbgrader-style solution stubs, hidden tests removed from the student copies, and a module collected from
 export cells of several chapters under one header. Every step is a small pure function on strings or
-notebooks; only `build` touches the disk, so `--check` can run the same code without writing.
+notebooks; only `build` touches the disk, so `--check` can run the same code without writing. The cell
+convention itself (markers, stubs, hidden tests, metadata) lives in convention.py, shared with the grader.
 """
 
 from __future__ import annotations
@@ -24,14 +25,43 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+if __package__:
+    from minigrad.course.convention import (
+        BEGIN_HIDDEN,  # noqa: F401 (release.py reads the markers from here)
+        BEGIN_SOLUTION,
+        END_HIDDEN,  # noqa: F401
+        END_SOLUTION,
+        MarkerError,
+        cell_meta,
+        dumps_notebook,
+        exercise_message,
+        read_notebook,
+        regions,
+        strip_hidden_tests,
+        strip_solution_markers,
+        stub_source,
+    )
+else:  # `python minigrad/course/build.py`: the sibling file, so a broken `import minigrad` cannot stop it
+    from convention import (  # type: ignore[no-redef]
+        BEGIN_HIDDEN,  # noqa: F401 (release.py reads the markers from here)
+        BEGIN_SOLUTION,
+        END_HIDDEN,  # noqa: F401
+        END_SOLUTION,
+        MarkerError,
+        cell_meta,
+        dumps_notebook,
+        exercise_message,
+        read_notebook,
+        regions,
+        strip_hidden_tests,
+        strip_solution_markers,
+        stub_source,
+    )
+
+
 SOLUTIONS = "solutions"
 CHAPTERS = "chapters"
 PACKAGE = "minigrad"
-
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
 
 HEADER_START = "Generated from "
 HEADER_TAG = "by `minigrad-course build`"
@@ -54,98 +84,7 @@ class BuildError(Exception):
     """A notebook breaks the cell convention; the message names the notebook and the cell."""
 
 
-class MarkerError(ValueError):
-    """Unbalanced or nested `### BEGIN ...` / `### END ...` markers in one cell's source."""
-
-
 # --- source transformations (pure, on one cell's source) ------------------------------------------------
-
-
-def _regions(lines: list[str], begin: str, end: str) -> list[tuple[int, int]]:
-    """Return (begin line, end line) index pairs; raise MarkerError unless every region is closed once."""
-    regions = []
-    start: int | None = None
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped == begin:
-            if start is not None:
-                raise MarkerError(f"line {i + 1}: {begin!r} inside the region opened on line {start + 1}")
-            start = i
-        elif stripped == end:
-            if start is None:
-                raise MarkerError(f"line {i + 1}: {end!r} without a matching {begin!r}")
-            regions.append((start, i))
-            start = None
-    if start is not None:
-        raise MarkerError(f"line {start + 1}: {begin!r} has no matching {end!r}")
-    return regions
-
-
-def _drop_lines(lines: list[str], drop: set[int]) -> str:
-    """Remove the given lines without changing how many blank lines separate the code around them.
-
-    Why: generated files must already be `ruff format`-clean. Where removed lines sat between blank lines,
-    the stretch keeps its longest run of blank lines (not their sum), so a marker between two single blank
-    lines inside a function leaves one blank line, and two blank lines before a top-level `def` stay two. At
-    the start or end of the text, such a stretch leaves no blank line at all.
-    """
-    out: list[str] = []
-    runs: list[list[str]] = [[]]  # blank lines of the current stretch, split where a line was dropped
-
-    def flush(at_edge: bool) -> None:
-        if len(runs) == 1:
-            out.extend(runs[0])
-        elif not at_edge:
-            out.extend(max(runs, key=len))
-
-    for i, line in enumerate(lines):
-        if i in drop:
-            runs.append([])
-        elif not line.strip():
-            runs[-1].append(line)
-        else:
-            flush(at_edge=not out)
-            runs = [[]]
-            out.append(line)
-    flush(at_edge=True)
-    return "\n".join(out)
-
-
-def stub_source(src: str, message: str) -> str:
-    """Replace each solution region by a stub that raises NotImplementedError(message).
-
-    The stub takes the indentation of its `### BEGIN SOLUTION` line, so a region inside a method stays valid.
-    """
-    lines = src.split("\n")
-    out: list[str] = []
-    pos = 0
-    for start, end in _regions(lines, BEGIN_SOLUTION, END_SOLUTION):
-        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-        out += lines[pos:start]
-        out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError({json.dumps(message)})"]
-        pos = end + 1
-    out += lines[pos:]
-    return "\n".join(out)
-
-
-def strip_hidden_tests(src: str) -> str:
-    """Remove each `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region, markers included."""
-    lines = src.split("\n")
-    drop = {i for start, end in _regions(lines, BEGIN_HIDDEN, END_HIDDEN) for i in range(start, end + 1)}
-    return _drop_lines(lines, drop)
-
-
-def strip_solution_markers(src: str) -> str:
-    """Drop the `### BEGIN/END SOLUTION` lines and keep the solution itself (the package's version)."""
-    lines = src.split("\n")
-    drop = {i for region in _regions(lines, BEGIN_SOLUTION, END_SOLUTION) for i in region}
-    return _drop_lines(lines, drop)
-
-
-def exercise_message(exercise: str) -> str:
-    """'2.1 Mul.backward' -> 'Exercise 2.1: Mul.backward' (the text students see in the stub)."""
-    number, _, title = exercise.strip().partition(" ")
-    return f"Exercise {number}: {title.strip()}" if title.strip() else f"Exercise {number}"
 
 
 def _tidy(code: str) -> str:
@@ -160,16 +99,12 @@ def _where(name: str, index: int, cell: NotebookNode) -> str:
     return f"{name}: cell {index} (id {cell.get('id', '?')})"
 
 
-def _minigrad_meta(cell: NotebookNode) -> dict:
-    return cell.get("metadata", {}).get("minigrad") or {}
-
-
 def _chapter_source(cell: NotebookNode, where: str) -> str:
     """The student's version of one code cell: solution regions stubbed, hidden tests removed."""
-    meta = _minigrad_meta(cell)
+    meta = cell_meta(cell)
     role = meta.get("role")
     try:
-        has_solution = bool(_regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION))
+        has_solution = bool(regions(cell.source.split("\n"), BEGIN_SOLUTION, END_SOLUTION))
         if role == "answer":
             if not has_solution:
                 raise BuildError(f"{where}: answer cell has no {BEGIN_SOLUTION!r} region")
@@ -300,16 +235,6 @@ def _join(header: str, cells: list[tuple[str, list[ast.stmt]]]) -> str:
         text += ("\n\n" if after_imports and not before_definition else "\n\n\n") + code
         previous = body
     return text + "\n"
-
-
-def dumps_notebook(nb: NotebookNode) -> str:
-    """Serialise like every notebook in the repository: nbformat v4, indent 1, one trailing newline."""
-    text = nbformat.writes(nb, version=4)
-    return text if text.endswith("\n") else text + "\n"
-
-
-def read_notebook(path: Path) -> NotebookNode:
-    return nbformat.read(path, as_version=4)
 
 
 # --- execution ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The `minigrad-course` command: `build` comes from build.py, `grade` and `check` from grade.py.
+"""The `minigrad-course` command: `build` comes from build.py, `grade` and `check` from grading/commands.py.
 
 Each subcommand sets `func` with `set_defaults`; `func(args)` returns the process exit code.
 """
@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from minigrad.course import build, grade, release, student, testing
+from minigrad.course import build, release, student, testing
 from minigrad.course.build import SOLUTIONS
+from minigrad.course.grading import commands as grading
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     build.add_arguments(build_parser)
     build_parser.set_defaults(func=build.run)
-    grade.register(subparsers)
+    grading.register(subparsers)
     student.register(subparsers)
     testing.register(subparsers)
     release.register(subparsers)

@@ -26,12 +26,13 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
 from nbformat import NotebookNode
 
-from minigrad.course import build, student, testing
+from minigrad.course import build, convention, student, testing
 
 PACKAGE = build.PACKAGE
 COPIED = [".gitignore", "environment.yml", "conftest.py", "minigrad_course.py"]
@@ -188,7 +189,7 @@ def _regions(source: str, begin: str, end: str) -> list[tuple[str, ...]]:
     lines = source.split("\n")
     return [
         tuple(lines[i].strip() for i in range(a + 1, b) if lines[i].strip())
-        for a, b in build._regions(lines, begin, end)
+        for a, b in convention.regions(lines, begin, end)
     ]
 
 
@@ -202,14 +203,14 @@ def answer_regions(notebooks: Mapping[str, NotebookNode], solved: set[str]) -> l
             meta = cell.get("metadata", {}).get("minigrad") or {}
             what = f"{name}, {meta.get('exercise') or meta.get('grade_id') or 'a cell'}"
             if _number(name) not in solved:
-                found = _regions(cell.source, build.BEGIN_SOLUTION, build.END_SOLUTION)
+                found = _regions(cell.source, convention.BEGIN_SOLUTION, convention.END_SOLUTION)
                 regions += [Region(f"{what}: solution", lines) for lines in found if lines]
-            found = _regions(cell.source, build.BEGIN_HIDDEN, build.END_HIDDEN)
+            found = _regions(cell.source, convention.BEGIN_HIDDEN, convention.END_HIDDEN)
             regions += [Region(f"{what}: hidden test", lines) for lines in found if lines]
     return regions
 
 
-def stub_lines(notebooks: Mapping[str, NotebookNode], solved: set[str] = frozenset()) -> set[str]:
+def stub_lines(notebooks: Mapping[str, NotebookNode], solved: AbstractSet[str] = frozenset()) -> set[str]:
     """The lines an edition may hold: those of the student copies (a line of an answer that they contain
     anyway, `return out`, is no answer text) and of the answers of its solved chapters, which it hands out on
     purpose (`return ga, gb` answers Mul.backward there, and MatMul.backward in a later, unsolved chapter)."""
@@ -222,7 +223,7 @@ def stub_lines(notebooks: Mapping[str, NotebookNode], solved: set[str] = frozens
     for name, nb in notebooks.items():
         if _number(name) in solved:
             for cell in nb.cells:
-                for region in _regions(cell.source, build.BEGIN_SOLUTION, build.END_SOLUTION):
+                for region in _regions(cell.source, convention.BEGIN_SOLUTION, convention.END_SOLUTION):
                     allowed.update(region)
     return allowed
 
@@ -305,7 +306,7 @@ def _pyproject(root: Path) -> str:
     return text
 
 
-def readme(titles: Mapping[str, str], listed: list[str], solved: set[str]) -> str:
+def readme(titles: Mapping[str, str], listed: list[tuple[str, str]], solved: AbstractSet[str]) -> str:
     what = {True: "solved: read and run it", False: "yours to do"}
     rows = "\n".join(
         f"| {number} | [{titles[number]}](chapters/{name}) | {what[number in solved]} |"
@@ -441,6 +442,9 @@ def _write_edition(
     (out / "tests").mkdir()
     for test in testing.engine_test_files(root / "tests", listed):
         copied.append(Path(shutil.copy2(test, out / "tests" / test.name)))
+    if (root / "tests" / "data").is_dir():  # what the engine tests compare with (PyTorch's recorded results)
+        shutil.copytree(root / "tests" / "data", out / "tests" / "data")
+        copied.extend(p for p in (out / "tests" / "data").rglob("*") if p.is_file())
     for name in COPIED:
         if (root / name).is_file():
             copied.append(Path(shutil.copy2(root / name, out / name)))

@@ -81,7 +81,8 @@ def origin(text: str) -> Origin | None:
     """Read a module's header; None for a hand-written module."""
     comment = leading_comment(text)
     notebooks = NOTEBOOK_RE.findall(comment)
-    if not notebooks:
+    first = NOTEBOOK_RE.search(comment)
+    if first is None:
         return None
     if EXPORT_TAG in comment:
         kind = YOURS
@@ -91,7 +92,7 @@ def origin(text: str) -> Origin | None:
         kind = REFERENCE
     else:
         return None
-    return Origin(kind, tuple(dict.fromkeys(notebooks)), NOTEBOOK_RE.search(comment).group(0))
+    return Origin(kind, tuple(dict.fromkeys(notebooks)), first.group(0))
 
 
 @dataclass(frozen=True)

@@ -280,7 +280,7 @@ def test_command(args: argparse.Namespace) -> int:
             f"minigrad-course test: `import minigrad` fails, so no test can run:\n{problem}", file=sys.stderr
         )
         return 1
-    which = "chapter " + ", ".join(chapters) if args.chapter else "every chapter"
+    which = "chapter " + ", ".join(chapters) if args.chapter and chapters else "every chapter"
     if not engine_test_files(student.ROOT / TESTS, chapters):
         print(f"No test module in {student.ROOT / TESTS} is marked for {which} (pytest.mark.chNN).")
         return 1

@@ -1,10 +1,13 @@
 # Generated from solutions/07_conv2d.ipynb by `minigrad-course build` — edit the notebook, not this file.
 
 
-"""conv2d as one big matrix product: im2col gathers every input window into a column, a GEMM does the rest."""
+"""conv2d as matrix products: im2col gathers every input window into a column, a GEMM does the rest."""
 
 from __future__ import annotations
 
+import math
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -87,76 +90,8 @@ def col2im(
     return gp[:, :, ph : ph + h, pw : pw + w]
 
 
-def _planes(x: np.ndarray, padding: tuple[int, int], slack: int) -> np.ndarray:
-    """Copy x into zero-padded planes, flattened: (N·C·Hp·Wp + slack,) with `slack` zeros at the very end."""
-    n, c, h, w = x.shape
-    (ph, pw) = padding
-    hp, wp = h + 2 * ph, w + 2 * pw
-    buf = np.zeros(n * c * hp * wp + slack, dtype=x.dtype)
-    buf[: n * c * hp * wp].reshape(n, c, hp, wp)[:, :, ph : ph + h, pw : pw + w] = x
-    return buf
-
-
-def im2col_rows(
-    x: np.ndarray, kernel_size: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int]
-) -> np.ndarray:
-    """Stride-1 im2col on the flattened padded image: columns (C·kH·kW, N·OH·Wp).
-
-    With stride 1, kernel offset (i, j) reads the padded plane shifted by i·dh·Wp + j·dw, so every row of
-    the matrix is a contiguous run of OH·Wp pixels (cheap to copy). Each output row then carries Wp - OW
-    extra columns, where the window wraps into the next image row: they are computed and thrown away.
-    """
-    n, c, h, w = x.shape
-    (kh, kw), (ph, pw), (dh, dw) = kernel_size, padding, dilation
-    hp, wp = h + 2 * ph, w + 2 * pw
-    oh = hp - dh * (kh - 1)
-    buf = _planes(x, padding, slack=dw * (kw - 1))
-    item = buf.itemsize
-    plane = hp * wp * item
-    windows = as_strided(
-        buf,
-        shape=(c, kh, kw, n, oh * wp),
-        strides=(plane, dh * wp * item, dw * item, c * plane, item),
-        writeable=False,
-    )
-    return windows.reshape(c * kh * kw, n * oh * wp)
-
-
-def input_grad_rows(
-    weight: np.ndarray,
-    g_rows: np.ndarray,
-    x_shape: tuple[int, int, int, int],
-    padding: tuple[int, int],
-    dilation: tuple[int, int],
-) -> np.ndarray:
-    """col2im(Wᵀ G) for the stride-1 layout, one kernel offset at a time, without building Wᵀ G.
-
-    For offset (i, j) the block of Wᵀ G is w[:, :, i, j]ᵀ @ G (C_in rows): compute it into one reused buffer
-    and add it, shifted by i·dh·Wp + j·dw, into the flattened padded gradient. The wrapped columns of G are 0.
-    """
-    n, c, h, w = x_shape
-    (ph, pw), (dh, dw) = padding, dilation
-    kh, kw = weight.shape[2:]
-    hp, wp = h + 2 * ph, w + 2 * pw
-    oh = hp - dh * (kh - 1)
-    gp = np.zeros(n * c * hp * wp + dw * (kw - 1), dtype=g_rows.dtype)
-    taps = np.ascontiguousarray(weight.transpose(2, 3, 1, 0))  # taps[i, j] = w[:, :, i, j]ᵀ, (C_in, C_out)
-    block = np.empty((c, n * oh * wp), dtype=g_rows.dtype)
-    item = gp.itemsize
-    for i in range(kh):
-        for j in range(kw):
-            np.matmul(taps[i, j], g_rows, out=block)
-            shifted = as_strided(
-                gp[i * dh * wp + j * dw :],
-                shape=(c, n, oh * wp),
-                strides=(hp * wp * item, c * hp * wp * item, item),
-            )
-            shifted += block.reshape(c, n, oh * wp)
-    return gp[: n * c * hp * wp].reshape(n, c, hp, wp)[:, :, ph : ph + h, pw : pw + w]
-
-
-class Conv2dFunction(Function):
-    """out[n, o] = Σ_c w[o, c] ⋆ x[n, c] + b[o], computed as W (C_out, C·kH·kW) @ im2col(x): one GEMM."""
+class Conv2dGemm(Function):
+    """out = W (C_out, C·kH·kW) @ im2col(x) + b: the whole batch in one GEMM; backward is two more GEMMs."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
@@ -164,43 +99,215 @@ class Conv2dFunction(Function):
         c_out, _, kh, kw = weight.shape
         oh = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
         ow = conv_output_size(w, kw, stride[1], padding[1], dilation[1])
-        rows = stride == (1, 1)
-        if rows:  # fast path: rows of width Wp, the last Wp - OW columns of each are dropped below
-            cols = im2col_rows(x, (kh, kw), padding, dilation)
-            width = w + 2 * padding[1]
-        else:
-            cols = im2col(x, (kh, kw), stride, padding, dilation)
-            width = ow
-        out = weight.reshape(c_out, -1) @ cols  # (C_out, N·OH·width): one GEMM for the whole batch
+        cols = im2col(x, (kh, kw), stride, padding, dilation)
+        out = weight.reshape(c_out, -1) @ cols  # (C_out, N·OH·OW)
         if bias is not None:
             out += bias[:, None]
         ctx.save_for_backward(cols, weight)
-        ctx.x_shape, ctx.settings, ctx.rows, ctx.width = x.shape, (stride, padding, dilation), rows, width
-        # (C_out, N, OH, width) seen as NCHW: a view, no copy
-        return out.reshape(c_out, n, oh, width)[..., :ow].transpose(1, 0, 2, 3)
+        ctx.x_shape, ctx.settings = x.shape, (stride, padding, dilation)
+        return out.reshape(c_out, n, oh, ow).transpose(1, 0, 2, 3)  # NCHW as a view, no copy
 
     @staticmethod
     def backward(ctx, g):
         cols, weight = ctx.saved_tensors
         c_out = weight.shape[0]
-        n, _, oh, ow = g.shape
-        g2 = np.zeros((c_out, n, oh, ctx.width), dtype=g.dtype)  # the wrapped columns get gradient 0
-        g2[..., :ow] = g.transpose(1, 0, 2, 3)
-        g2 = g2.reshape(c_out, -1)
+        g2 = g.transpose(1, 0, 2, 3).reshape(c_out, -1)  # (C_out, N·OH·OW), the layout of W @ cols
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            stride, padding, dilation = ctx.settings
-            if ctx.rows:
-                gx = input_grad_rows(weight, g2, ctx.x_shape, padding, dilation)
-            else:
-                gx = col2im(
-                    weight.reshape(c_out, -1).T @ g2, ctx.x_shape, weight.shape[2:], stride, padding, dilation
-                )
+            gx = col2im(weight.reshape(c_out, -1).T @ g2, ctx.x_shape, weight.shape[2:], *ctx.settings)
         if ctx.needs_input_grad[1]:
             gw = (g2 @ cols.T).reshape(weight.shape)
         if ctx.needs_input_grad[2]:
             gb = g2.sum(axis=1)
         return gx, gw, gb
+
+
+CHUNK_BYTES = 1 << 21  # 2 MiB of scratch per chunk of images: small enough to stay in the CPU's cache
+
+
+class ScratchPool:
+    """Scratch arrays reused from call to call, one per role ("cols", "grad_cols", ...), of <= `limit` bytes.
+
+    A fresh multi-megabyte array costs a page fault per 4 KiB page on its first write, every training step;
+    memory that is reused costs nothing. A larger request gets a fresh array that is not kept, so the pool
+    never holds more than (number of roles) × limit bytes. An array it hands out is valid until the next
+    request for the same role: it must never leave the function that asked for it.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.buffers: dict[str, np.ndarray] = {}
+
+    def get(self, role: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+        if nbytes > self.limit:
+            return np.empty(shape, dtype)
+        buf = self.buffers.get(role)
+        if buf is None or buf.nbytes < nbytes:
+            buf = self.buffers[role] = np.empty(nbytes, np.uint8)
+        return buf[:nbytes].view(dtype).reshape(shape)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(buf.nbytes for buf in self.buffers.values())
+
+
+_threads = threading.local()  # one pool per thread: two threads never share scratch memory
+
+
+def scratch_pool() -> ScratchPool:
+    """This thread's pool; it keeps up to twice CHUNK_BYTES per role (a chunk, plus a little slack)."""
+    if getattr(_threads, "pool", None) is None:
+        _threads.pool = ScratchPool(2 * CHUNK_BYTES)
+    return _threads.pool
+
+
+def batch_chunks(n: int, bytes_per_image: int) -> Iterator[slice]:
+    """Slices of the batch holding at most CHUNK_BYTES of scratch each (and at least one image)."""
+    step = max(1, CHUNK_BYTES // max(1, bytes_per_image))
+    return (slice(lo, min(lo + step, n)) for lo in range(0, n, step))
+
+
+def rows_im2col(
+    x: np.ndarray,
+    kernel_size: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    pool: ScratchPool,
+) -> np.ndarray:
+    """Stride-1 im2col in the "rows" layout (C·kH·kW, N·OH·Wp), built in pool memory.
+
+    In the flattened padded image (rows of Wp = W + 2p pixels), kernel offset (i, j) is a shift by
+    i·dh·Wp + j·dw, so if the output column runs over all Wp columns, every row of the matrix is one
+    contiguous run: a fast copy. The Wp - OW extra columns per output row wrap into the next image row; they
+    are computed and dropped.
+    """
+    n, c, h, w = x.shape
+    (kh, kw), (ph, pw), (dh, dw) = kernel_size, padding, dilation
+    hp, wp = h + 2 * ph, w + 2 * pw
+    oh, size, item = hp - dh * (kh - 1), n * c * hp * wp, x.itemsize
+    flat = pool.get("planes", (size + dw * (kw - 1),), x.dtype)  # + the tail the last wrapped window reads
+    planes = flat[:size].reshape(n, c, hp, wp)
+    if ph or pw:
+        planes.fill(0)
+    planes[:, :, ph : ph + h, pw : pw + w] = x
+    flat[size:] = 0
+    windows = as_strided(
+        flat,
+        shape=(c, kh, kw, n, oh * wp),
+        strides=(hp * wp * item, dh * wp * item, dw * item, c * hp * wp * item, item),
+        writeable=False,
+    )
+    cols = pool.get("cols", windows.shape, x.dtype)
+    cols[...] = windows
+    return cols.reshape(c * kh * kw, n * oh * wp)
+
+
+def rows_col2im(
+    grad_cols: np.ndarray,
+    x_shape: tuple[int, int, int, int],
+    kernel_size: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    pool: ScratchPool,
+) -> np.ndarray:
+    """The adjoint of rows_im2col: add row block (i, j), shifted back by i·dh·Wp + j·dw, into the flattened
+    padded gradient (one shift per kernel offset: no pixel twice within one `+=`). Returns a view of pool
+    memory, valid until the next call."""
+    n, c, h, w = x_shape
+    (kh, kw), (ph, pw), (dh, dw) = kernel_size, padding, dilation
+    hp, wp = h + 2 * ph, w + 2 * pw
+    oh, size, item = hp - dh * (kh - 1), n * c * hp * wp, grad_cols.itemsize
+    flat = pool.get("grad_planes", (size + dw * (kw - 1),), grad_cols.dtype)
+    flat.fill(0)
+    blocks = grad_cols.reshape(c, kh, kw, n, oh * wp)
+    for i in range(kh):
+        for j in range(kw):
+            shifted = as_strided(
+                flat[i * dh * wp + j * dw :],
+                shape=(c, n, oh * wp),
+                strides=(hp * wp * item, c * hp * wp * item, item),
+            )
+            shifted += blocks[:, i, j]
+    return flat[:size].reshape(n, c, hp, wp)[:, :, ph : ph + h, pw : pw + w]
+
+
+def _columns(x, kernel_size, stride, padding, dilation, pool) -> np.ndarray:
+    """im2col of a chunk: the rows layout for stride 1 (fast, in pool memory), the plain one otherwise."""
+    if stride == (1, 1):
+        return rows_im2col(x, kernel_size, padding, dilation, pool)
+    return im2col(x, kernel_size, stride, padding, dilation)
+
+
+def _columns_adjoint(grad_cols, x_shape, kernel_size, stride, padding, dilation, pool) -> np.ndarray:
+    if stride == (1, 1):
+        return rows_col2im(grad_cols, x_shape, kernel_size, padding, dilation, pool)
+    return col2im(grad_cols, x_shape, kernel_size, stride, padding, dilation)
+
+
+def _geometry(x_shape, w_shape, stride, padding, dilation) -> tuple[int, int, int, int]:
+    """(OH, OW, width, scratch bytes per image in elements): width is Wp in the rows layout, else OW."""
+    _, c, h, w = x_shape
+    c_out, _, kh, kw = w_shape
+    oh = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = conv_output_size(w, kw, stride[1], padding[1], dilation[1])
+    width = w + 2 * padding[1] if stride == (1, 1) else ow
+    per_image = max(c * kh * kw, c_out) * oh * width + c * (h + 2 * padding[0]) * (w + 2 * padding[1])
+    return oh, ow, width, per_image
+
+
+class Conv2dFunction(Function):
+    """The package's conv2d: Conv2dGemm's GEMMs, a chunk of images at a time, in reused scratch memory.
+
+    It saves the input, not the columns (C·kH·kW times bigger, and cheap to rebuild in backward), so memory
+    stays proportional to the activations whatever the batch size.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+        c_out, n = weight.shape[0], x.shape[0]
+        oh, ow, width, per_image = _geometry(x.shape, weight.shape, stride, padding, dilation)
+        w2 = weight.reshape(c_out, -1)
+        pool = scratch_pool()
+        out = np.empty((c_out, n * oh * width), dtype=x.dtype)  # the GEMM's layout, for the whole batch
+        for chunk in batch_chunks(n, per_image * x.itemsize):
+            cols = _columns(x[chunk], weight.shape[2:], stride, padding, dilation, pool)
+            res = out[:, chunk.start * oh * width : chunk.stop * oh * width]  # this chunk's columns: a view
+            np.matmul(w2, cols, out=res)
+            if bias is not None:
+                res += bias[:, None]
+        ctx.save_for_backward(x, weight)
+        ctx.settings = (stride, padding, dilation)
+        # NCHW as a view: the wrapped columns of the rows layout are left out, not copied away
+        return out.reshape(c_out, n, oh, width)[..., :ow].transpose(1, 0, 2, 3)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        stride, padding, dilation = ctx.settings
+        c_out, n = weight.shape[0], x.shape[0]
+        oh, ow, width, per_image = _geometry(x.shape, weight.shape, stride, padding, dilation)
+        w2 = weight.reshape(c_out, -1)
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = np.empty(x.shape, dtype=x.dtype) if need_x else None
+        gw = np.zeros(w2.shape, dtype=weight.dtype) if need_w else None
+        g_t = g.transpose(1, 0, 2, 3)  # (C_out, N, OH, OW): the layout of the forward's GEMM
+        pool = scratch_pool()
+        for chunk in batch_chunks(n, per_image * x.itemsize) if need_x or need_w else ():
+            g_rows = pool.get("grad_out", (c_out, chunk.stop - chunk.start, oh, width), g.dtype)
+            g_rows[..., ow:] = 0  # the wrapped columns of the rows layout get no gradient
+            g_rows[..., :ow] = g_t[:, chunk]
+            g2 = g_rows.reshape(c_out, -1)
+            if need_w:
+                gw += g2 @ _columns(x[chunk], weight.shape[2:], stride, padding, dilation, pool).T
+            if need_x:
+                grad_cols = pool.get("grad_cols", (w2.shape[1], g2.shape[1]), g.dtype)
+                np.matmul(w2.T, g2, out=grad_cols)
+                gx[chunk] = _columns_adjoint(
+                    grad_cols, x[chunk].shape, weight.shape[2:], stride, padding, dilation, pool
+                )
+        gb = g.sum(axis=(0, 2, 3)) if need_b else None
+        return gx, None if gw is None else gw.reshape(weight.shape), gb
 
 
 def conv2d(
@@ -226,13 +333,18 @@ def conv2d(
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    dtypes = [t.dtype for t in (x, weight, bias) if t is not None]
+    if any(d != dtypes[0] for d in dtypes):
+        raise TypeError(
+            f"conv2d: input, weight and bias must have the same dtype (as in PyTorch), got "
+            f"{', '.join(str(d) for d in dtypes)}; convert one of them, e.g. x.data.astype(np.float32)"
+        )
     for axis, name in ((0, "height"), (1, "width")):
         span = dilation[axis] * (weight.shape[2 + axis] - 1) + 1
         size = x.shape[2 + axis] + 2 * padding[axis]
         if span > size:
             raise ValueError(
                 f"conv2d: kernel {weight.shape[2]}×{weight.shape[3]} (dilation {dilation}) spans {span} "
-                f"in {name} "
-                f"but the padded input is only {size} (input {x.shape}, padding {padding})"
+                f"in {name} but the padded input is only {size} (input {x.shape}, padding {padding})"
             )
     return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding, dilation=dilation)

@@ -11,12 +11,13 @@ import numpy as np
 
 from minigrad.functional.conv import Size2, conv2d, pair
 from minigrad.nn.modules import Module, Parameter
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _rng
 
 
 class Conv2d(Module):
     """2-D convolution layer. Init as PyTorch's: weight and bias uniform in ±1/√fan_in, fan_in = C_in·kH·kW
-    (kaiming_uniform_ with a=√5). `rng` (a Generator or a seed) makes the init repeatable.
+    (kaiming_uniform_ with a=√5). `rng` (a Generator or a seed) makes the init repeatable; without it, the
+    layer draws from the generator `minigrad.manual_seed` seeds, like Linear.
     """
 
     def __init__(
@@ -31,12 +32,12 @@ class Conv2d(Module):
         rng: np.random.Generator | int | None = None,
     ) -> None:
         super().__init__()
+        gen = _rng(rng)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = pair("Conv2d", "stride", stride, 1)
         self.padding = pair("Conv2d", "padding", padding, 0)
         self.dilation = pair("Conv2d", "dilation", dilation, 1)
-        gen = np.random.default_rng(rng)
         k = 1.0 / math.sqrt(in_channels * self.kernel_size[0] * self.kernel_size[1])
         shape = (out_channels, in_channels, *self.kernel_size)
         self.weight = Parameter(gen.uniform(-k, k, shape).astype(np.float32))

@@ -40,7 +40,10 @@ class MatMul(Function):
         if ctx.needs_input_grad[0]:
             ga = sum_to(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
-            gb = sum_to(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+            if a.ndim == b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous:
+                gb = (g2.T @ a2).T  # b is a transposed matrix (linear's Wᵀ): the gradient in b's memory order
+            else:
+                gb = sum_to(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
         return ga, gb
 
 

@@ -149,7 +149,7 @@ def _heat(ax: Any, a: np.ndarray | None, title: str) -> None:
 def _legend_svg(hist: GradHistory, grouped: bool) -> str:
     w, h = 760, 84 if grouped else 64
     parts = [S.svg_open(w, h, "mg-legend")]
-    x = 8
+    x = 8.0
     for fill, stroke, label in (
         (S.PENDING, "#555555", "call not reached"),
         (S.DONE, "#555555", "call done"),
@@ -320,10 +320,10 @@ class GraphViewer(W.VBox):
 
     def shown(self, nid: str) -> str | None:
         """The drawn node that stands for `nid` (itself, its call's box, or its closed group), if drawn."""
-        r = self.view.rep.get(nid, nid)
+        r: str | None = self.view.rep.get(nid, nid)
         if nid in self.graph.copies:
-            r = next((c for c in self.graph.copies[nid] if self.view.rep.get(c) in self.view.nodes), None)
-            r = None if r is None else self.view.rep[r]
+            c = next((c for c in self.graph.copies[nid] if self.view.rep.get(c) in self.view.nodes), None)
+            r = None if c is None else self.view.rep[c]
         return r if r in self.view.nodes or r in self.view.frames else None
 
     def node_states(self) -> dict[str, str]:
@@ -449,7 +449,7 @@ class GraphViewer(W.VBox):
             self.canvas.send({"nodes": patch, "hot": self.shown(cur) if cur else None, "reveal": None})
         elif event == "toggle" and nid in self.graph.groups:
             self.toggle(nid)
-        elif event in ("click", "toggle"):
+        elif event in ("click", "toggle") and nid is not None:
             key = self._selectable(nid)
             if key is not None and key in [v for _, v in self.node_select.options]:
                 self.node_select.value = key

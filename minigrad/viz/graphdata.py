@@ -48,7 +48,7 @@ class Group:
     parent: str | None
     members: list[str] = field(default_factory=list)  # direct members: calls, tensors, copies, groups
     calls: list[str] = field(default_factory=list)  # every call inside, nested groups included
-    output: str | None = None  # the tensor it hands on (used outside it, or the root)
+    output: str = ""  # the tensor it hands on (used outside it, or the root)
     key: tuple[str, ...] = ()  # module path (or time step)
     run: int = 1  # which use of that module
 
@@ -186,13 +186,13 @@ def _time_steps(g: Graph, shared: list[str]) -> list[tuple[str, ...]]:
     typical = sorted(sizes[t] for t in range(1, last))[(last - 1) // 2] if last > 1 else 0
     paths: list[tuple[str, ...]] = []
     seen_last = 0
-    for t in step:
-        if t == last:
+    for s in step:
+        if s == last:
             seen_last += 1
-        if t == 0 or (t == last and seen_last > typical):
+        if s == 0 or (s == last and seen_last > typical):
             paths.append(())
         else:
-            paths.append((f"step {t}",))
+            paths.append((f"step {s}",))
     return paths
 
 

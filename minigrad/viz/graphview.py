@@ -85,9 +85,9 @@ class View:
     def lines(self, nid: str, k: int) -> list[str]:
         g, n = self.g, self.g.nodes[nid]
         if n.kind == "fn":
-            out = g.tid[id(n.obj.output())]
-            if out in g.hidden:
-                return [n.label, "→ " + shape_text(g.nodes[out].shape)]
+            made = g.tid[id(n.obj.output())]
+            if made in g.hidden:
+                return [n.label, "→ " + shape_text(g.nodes[made].shape)]
             return [n.label]
         if n.kind == "copy":
             i, m = g.use[nid]

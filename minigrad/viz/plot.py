@@ -4,6 +4,7 @@ this takes a few ms, so a live chart costs the training loop almost nothing). De
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,7 +63,7 @@ def panel(
     title: str,
     log: bool = False,
     ylim: tuple[float, float] | None = None,
-    bands: list[tuple[float, float, str, str]] = (),
+    bands: Sequence[tuple[float, float, str, str]] = (),
     empty: str = "no data yet",
     cls: str = "",
 ) -> str:
