@@ -30,12 +30,13 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
         self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None
+        self.running_mean: Tensor | None = None
+        self.running_var: Tensor | None = None
+        self.num_batches_tracked: int | None = None
         if track_running_stats:
             self.running_mean = Tensor(np.zeros(num_features, np.float32))
             self.running_var = Tensor(np.ones(num_features, np.float32))
             self.num_batches_tracked = 0
-        else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def _check_input_dim(self, x: Tensor) -> None:
         raise NotImplementedError
@@ -48,7 +49,7 @@ class _BatchNorm(Module):
                 f"was made for num_features={self.num_features}"
             )
         factor = 0.0
-        if self.training and self.track_running_stats:
+        if self.training and self.num_batches_tracked is not None:  # tracking running statistics
             self.num_batches_tracked += 1
             factor = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
         use_batch_statistics = self.training or self.running_mean is None

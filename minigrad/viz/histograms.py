@@ -96,8 +96,10 @@ def layer_outputs(root: Any, modules: list[Any]) -> list[Any]:
             continue
         seen.add(id(ctx))
         i = wanted.get(id(getattr(ctx, "module", None)))
-        if i is not None and (best[i] is None or ctx.seq > best[i][0]):
-            best[i] = (ctx.seq, t)
+        if i is not None:
+            current = best[i]
+            if current is None or ctx.seq > current[0]:
+                best[i] = (ctx.seq, t)
         stack.extend(inp for inp in ctx.inputs if getattr(inp, "_ctx", None) is not None)
     return [None if b is None else b[1] for b in best]
 
@@ -189,7 +191,7 @@ class LayerHistograms(W.VBox):
         out = {}
         for i, (name, _) in enumerate(self.layers):
             acts = [s.activations[i].std for s in self.snapshots]
-            grads = [np.nan if s.gradients[i] is None else s.gradients[i].std for s in self.snapshots]
+            grads = [np.nan if g is None else g.std for g in (s.gradients[i] for s in self.snapshots)]
             out[name] = (acts, grads)
         return out
 
