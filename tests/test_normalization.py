@@ -49,10 +49,10 @@ def test_layer_matches_pytorch_in_training_and_evaluation() -> None:
     bn(Tensor(2 * X))
     np.testing.assert_allclose(bn.running_mean.data, TORCH_RUNNING_2[0], rtol=1e-7)
     np.testing.assert_allclose(bn.running_var.data, TORCH_RUNNING_2[1], rtol=1e-7)
-    assert bn.num_batches_tracked == 2
+    assert int(bn.num_batches_tracked) == 2
     bn.eval()
     np.testing.assert_allclose(bn(Tensor(np.ones((1, 3)))).data, TORCH_EVAL_OUT, rtol=1e-7)
-    assert bn.num_batches_tracked == 2  # evaluation does not count, and does not move the statistics
+    assert int(bn.num_batches_tracked) == 2  # evaluation does not count, and does not move the statistics
     np.testing.assert_allclose(bn.running_mean.data, TORCH_RUNNING_2[0], rtol=1e-7)
 
 
@@ -169,3 +169,27 @@ def test_functional_errors_and_a_single_example_in_evaluation() -> None:
         batch_norm(x, None, None, training=False)
     bn = nn.BatchNorm1d(3).eval()
     np.testing.assert_allclose(bn(Tensor(np.ones((1, 3), np.float32))).data, 1 / np.sqrt(1 + 1e-5), rtol=1e-6)
+
+
+def test_running_statistics_are_buffers_in_the_state_dict() -> None:
+    """As in PyTorch: saved and restored with the weights under their own keys, and never learned."""
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4))
+    model(Tensor(np.random.default_rng(6).standard_normal((8, 3)).astype(np.float32)))
+    state = model.state_dict()
+    assert list(state) == [
+        "0.weight",
+        "0.bias",
+        "1.weight",
+        "1.bias",
+        "1.running_mean",
+        "1.running_var",
+        "1.num_batches_tracked",
+    ]
+    assert len(list(model.parameters())) == 4
+    fresh = nn.Sequential(nn.Linear(3, 4, rng=1), nn.BatchNorm1d(4))
+    fresh.load_state_dict({k: np.array(v.data, copy=True) for k, v in state.items()})
+    np.testing.assert_array_equal(fresh[1].running_var.data, model[1].running_var.data)
+    assert int(fresh[1].num_batches_tracked) == 1
+    x = Tensor(np.ones((2, 3), np.float32))
+    np.testing.assert_array_equal(fresh.eval()(x).data, model.eval()(x).data)
+    assert list(nn.BatchNorm1d(2, affine=False, track_running_stats=False).state_dict()) == []

@@ -28,15 +28,21 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = Parameter(np.ones(num_features, np.float32)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, np.float32)) if affine else None
-        self.running_mean: Tensor | None = None
-        self.running_var: Tensor | None = None
-        self.num_batches_tracked: int | None = None
+        if affine:
+            self.weight = Parameter(np.ones(num_features, np.float32))
+            self.bias = Parameter(np.zeros(num_features, np.float32))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        # Buffers, not parameters: saved in state_dict() and restored by load_state_dict(), never learned.
         if track_running_stats:
-            self.running_mean = Tensor(np.zeros(num_features, np.float32))
-            self.running_var = Tensor(np.ones(num_features, np.float32))
-            self.num_batches_tracked = 0
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, np.float32)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, np.float32)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
 
     def _check_input_dim(self, x: Tensor) -> None:
         raise NotImplementedError
@@ -50,8 +56,8 @@ class _BatchNorm(Module):
             )
         factor = 0.0
         if self.training and self.num_batches_tracked is not None:  # tracking running statistics
-            self.num_batches_tracked += 1
-            factor = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
+            self.num_batches_tracked += 1  # in place: the buffer stays the same tensor
+            factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
         use_batch_statistics = self.training or self.running_mean is None
         keep_running = not self.training or self.track_running_stats
         return batch_norm(
