@@ -74,8 +74,15 @@ class DataLoader:
         if not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.dataset, self.batch_size = dataset, int(batch_size)
-        self.shuffle, self.drop_last = shuffle, drop_last
-        self.rng = np.random.default_rng(seed)
+        self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
+        self.rng = np.random.default_rng(seed)  # one generator for all epochs: each epoch a new order
+
+    def _fetch(self, indices: np.ndarray) -> Any:
+        """The batch of the examples at `indices`: one fancy-indexing copy if the data set offers it."""
+        fetch = getattr(self.dataset, "__getitems__", None)
+        if fetch is not None:
+            return fetch(indices)
+        return collate([self.dataset[int(i)] for i in indices])
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -84,7 +91,5 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
-        fetch = getattr(self.dataset, "__getitems__", None)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            indices = order[start : start + self.batch_size]
-            yield fetch(indices) if fetch is not None else collate([self.dataset[int(i)] for i in indices])
+            yield self._fetch(order[start : start + self.batch_size])

@@ -142,3 +142,36 @@ def test_tensors_stay_tensors_and_generic_datasets_are_collated() -> None:
 def test_bad_batch_size(bad) -> None:
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         DataLoader(TensorDataset(np.arange(3)), batch_size=bad)
+
+
+def test_shuffle_mixes_examples_across_batches_and_a_broken_off_epoch_starts_a_new_order() -> None:
+    loader = DataLoader(TensorDataset(np.arange(40)), batch_size=8, shuffle=True, seed=5)
+    batches = [xb.tolist() for (xb,) in loader]
+    assert not all(b == list(range(b[0], b[0] + 8)) for b in batches)  # not just fixed batches reordered
+    first = next(iter(loader))[0].tolist()  # an epoch broken off after one batch...
+    again = [int(i) for (xb,) in loader for i in xb]  # ...and the next epoch is a whole new order
+    assert sorted(again) == list(range(40))
+    assert first != again[:8] and again != [i for b in batches for i in b]
+
+
+def test_generic_datasets_are_shuffled_too_and_seed_none_still_covers_every_example() -> None:
+    class Doubles(Dataset):
+        def __len__(self) -> int:
+            return 11
+
+        def __getitem__(self, i: int) -> tuple:
+            return np.float32(i), 2 * i
+
+    seen = [
+        (float(x), int(y))
+        for xb, yb in DataLoader(Doubles(), 4, shuffle=True, seed=1)
+        for x, y in zip(xb, yb)
+    ]
+    assert sorted(seen) == [(float(i), 2 * i) for i in range(11)]
+    unseeded = [int(i) for (xb,) in DataLoader(TensorDataset(np.arange(30)), 7, shuffle=True) for i in xb]
+    assert sorted(unseeded) == list(range(30))
+
+
+def test_drop_last_when_the_batches_divide_evenly() -> None:
+    loader = DataLoader(TensorDataset(np.arange(12)), batch_size=4, drop_last=True)
+    assert len(loader) == 3 and [xb.tolist() for (xb,) in loader][-1] == [8, 9, 10, 11]

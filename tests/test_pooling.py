@@ -170,3 +170,49 @@ def test_modules() -> None:
     model.eval()
     assert not model[1].training
     np.testing.assert_array_equal(model(x).data, x.data.reshape(2, -1))
+
+
+# --- the paths of the backward pass ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", POOLS)
+@pytest.mark.parametrize(
+    "shape", [(3, 4, 8, 6), (3, 4, 7, 6)]
+)  # windows that tile the input, and a remainder
+def test_tiled_and_general_backward_agree_with_central_differences(kind, shape) -> None:
+    """2×2 windows with stride 2 write each slice once when they tile the input; a leftover row takes the
+    general path (zeros, then +=). Both must match float64 central differences, for N, C > 1."""
+    x = Tensor(np.random.default_rng(6).standard_normal(shape), requires_grad=True)
+    assert mg.gradcheck(lambda x: POOLS[kind](x, 2), x)
+
+
+def test_max_pool_ties_on_the_tiled_path_with_batches_and_channels() -> None:
+    x = np.zeros((2, 3, 4, 4), np.float32)  # all ties: every window's first element wins
+    t = Tensor(x, requires_grad=True)
+    out = F.max_pool2d(t, 2)
+    out.backward(np.arange(1, 25, dtype=np.float32).reshape(2, 3, 2, 2))
+    expected = np.zeros((2, 3, 4, 4), np.float32)
+    expected[:, :, ::2, ::2] = np.arange(1, 25).reshape(2, 3, 2, 2)
+    np.testing.assert_array_equal(t.grad.data, expected)
+
+
+def test_max_pool_ties_where_windows_overlap() -> None:
+    """A pixel that is the first maximum of several overlapping windows gets all their gradients; a tied pixel
+    later in the same windows gets none."""
+    x = Tensor(np.array([[[[5, 5, 5], [5, 5, 5]]]], np.float32), requires_grad=True)
+    F.max_pool2d(x, 2, stride=1).backward(np.array([[[[1, 10]]]], np.float32))
+    np.testing.assert_array_equal(x.grad.data, [[[[1, 10, 0], [0, 0, 0]]]])
+
+
+def test_large_windows_need_a_wider_index() -> None:
+    """17×17 = 289 offsets: the winner's index no longer fits in a uint8."""
+    x = np.random.default_rng(7).standard_normal((1, 2, 18, 17))
+    x[0, :, 5, 16] = 100.0  # offset 5·17 + 16 = 101 in window 0 and 84 in window 1; both windows' maximum
+    x[0, 1, 17, 0] = 200.0  # offset 16·17 = 272 of window 1 only: beyond 255
+    t = Tensor(x, requires_grad=True)
+    out = F.max_pool2d(t, 17, stride=1)
+    np.testing.assert_allclose(out.data, pool_reference(x, 17, 1, 0, "max"))
+    out.backward(np.array([[[[1.0], [10.0]], [[1.0], [10.0]]]]))
+    assert t.grad.data[0, 0, 5, 16] == 11  # both windows of channel 0
+    assert t.grad.data[0, 1, 5, 16] == 1 and t.grad.data[0, 1, 17, 0] == 10
+    assert t.grad.data.sum() == 22

@@ -61,6 +61,11 @@ def _out_hw(shape: tuple[int, ...], kernel, step, pad) -> tuple[int, int]:
     )
 
 
+def _tiles(shape: tuple[int, ...], kernel, step, pad) -> bool:
+    """Do the windows cover every input pixel exactly once (LeNet's 2×2 windows with stride 2, say)?"""
+    return step == kernel and pad == (0, 0) and shape[2] % kernel[0] == 0 and shape[3] % kernel[1] == 0
+
+
 class MaxPool2dFunction(Function):
     """Each output is the largest value of its window; the gradient goes to ONE element (first if tied)."""
 
@@ -86,6 +91,11 @@ class MaxPool2dFunction(Function):
         (index,) = ctx.saved_tensors
         kernel, step, pad = ctx.settings
         n, c, h, w = ctx.shape
+        if _tiles(ctx.shape, kernel, step, pad):  # every pixel in exactly one window: write, no zeros first
+            gx = np.empty(ctx.shape, dtype=g.dtype)
+            for k, window in enumerate(_offsets(kernel, step, g.shape[2:])):
+                np.multiply(g, index == k, out=gx[window])
+            return gx
         gp = np.zeros((n, c, h + 2 * pad[0], w + 2 * pad[1]), dtype=g.dtype)
         for k, window in enumerate(_offsets(kernel, step, g.shape[2:])):
             gp[window] += g * (index == k)  # one strided slice per offset: no pixel twice in it
@@ -100,16 +110,25 @@ class AvgPool2dFunction(Function):
         xp = _padded(x, pad, 0)
         out = None
         for window in _offsets(kernel, step, _out_hw(x.shape, kernel, step, pad)):
-            out = xp[window].copy() if out is None else out + xp[window]
+            if out is None:
+                out = xp[window].copy()
+            else:
+                out += xp[window]
+        out *= x.dtype.type(1 / (kernel[0] * kernel[1]))
         ctx.shape, ctx.settings = x.shape, (kernel, step, pad)
-        return out * x.dtype.type(1 / (kernel[0] * kernel[1]))
+        return out
 
     @staticmethod
     def backward(ctx, g):
         kernel, step, pad = ctx.settings
         n, c, h, w = ctx.shape
-        gp = np.zeros((n, c, h + 2 * pad[0], w + 2 * pad[1]), dtype=g.dtype)
         share = g * g.dtype.type(1 / (kernel[0] * kernel[1]))
+        if _tiles(ctx.shape, kernel, step, pad):  # every pixel in exactly one window: write each slice once
+            gx = np.empty(ctx.shape, dtype=g.dtype)
+            for window in _offsets(kernel, step, g.shape[2:]):
+                gx[window] = share
+            return gx
+        gp = np.zeros((n, c, h + 2 * pad[0], w + 2 * pad[1]), dtype=g.dtype)
         for window in _offsets(kernel, step, g.shape[2:]):
             gp[window] += share
         return gp[:, :, pad[0] : pad[0] + h, pad[1] : pad[1] + w]

@@ -19,10 +19,13 @@ from minigrad.nn.modules import (
     Sigmoid,
     Tanh,
 )
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d
 from minigrad.nn.pooling import AvgPool2d, Dropout, Flatten, MaxPool2d
 
 __all__ = [
     "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",

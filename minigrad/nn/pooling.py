@@ -50,7 +50,8 @@ class Flatten(Module):
 class Dropout(Module):
     """Zero activations with probability p in training mode; the identity after `.eval()`.
 
-    The module keeps its own Generator (seeded by `rng`): a seeded model drops the same units on every run.
+    The module keeps its own Generator (seeded by `rng`): a seeded model drops the same units on every run,
+    and each call draws a new mask.
     """
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:

@@ -8,6 +8,7 @@ GraphViewer / draw_graph / graph_svg / to_dot (computation graphs and the backwa
 from minigrad.viz.conv import ConvExplainer
 from minigrad.viz.features import FeatureMapViewer
 from minigrad.viz.graph import GraphViewer, draw_graph, graph_svg, to_dot
+from minigrad.viz.histograms import LayerHistograms
 from minigrad.viz.playground import OptimizerPlayground
 from minigrad.viz.training import TrainingMonitor
 
@@ -15,6 +16,7 @@ __all__ = [
     "ConvExplainer",
     "FeatureMapViewer",
     "GraphViewer",
+    "LayerHistograms",
     "OptimizerPlayground",
     "TrainingMonitor",
     "draw_graph",
