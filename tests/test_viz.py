@@ -586,7 +586,7 @@ def test_monitor_records_metrics_and_gradient_norms():
     assert norms["0.weight"] == pytest.approx(float(np.linalg.norm(model[0].weight.grad)))
     assert mon.norms["2.bias"][1][-1] == pytest.approx(norms["2.bias"])
     assert mon.redraws == 1  # throttled: only the first update drew
-    mon.close()
+    mon.finish()
     assert mon.redraws == 2 and "step 2" in mon.status.value and "<polyline" in mon.plot.value
     assert mon.bar.n == 3
 
@@ -603,7 +603,7 @@ def test_monitor_throttle_is_by_wall_time(monkeypatch):
     assert draws[0] == 100.0  # live from the first update
     gaps = np.diff(draws)
     assert len(draws) == 4 and (gaps >= 0.5 - 1e-9).all(), draws
-    mon.close()
+    mon.finish()
     assert len(draws) == 5  # the final state
 
 
@@ -614,7 +614,7 @@ def test_monitor_chart_shows_every_metric():
         p.grad = np.ones_like(p.data)
     for step in range(300):
         mon.update(step, loss=1.0 / (step + 1), acc=step / 300, model=model)
-    mon.close()
+    mon.finish()
     svg = mon.plot.value
     lines = re.findall(r'<polyline class="mg-line" data-label="([^"]+)" points="([^"]+)"', svg)
     labels = [lab for lab, _ in lines]

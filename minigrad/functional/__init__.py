@@ -11,10 +11,12 @@ from minigrad.functional.loss import (
     mse_loss,
     nll_loss,
 )
+from minigrad.functional.normalization import batch_norm
 from minigrad.functional.pooling import avg_pool2d, max_pool2d
 
 __all__ = [
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv2d",

@@ -6,12 +6,13 @@
         ...; loss.backward()
         monitor.update(step, loss=loss.item(), acc=acc, model=model)   # after backward, before zero_grad
         optimizer.step(); optimizer.zero_grad()
-    monitor.close()
+    monitor.finish()
 
-Every update is recorded; the chart is redrawn by wall time, from the first update to `close()`: at most one
+Every update is recorded; the chart is redrawn by wall time, from the first update to `finish()`: at most one
 redraw every `min_interval` seconds and never more than `budget` (10%) of the time since the last one, so
 a fast loop stays fast. The charts are SVG drawn in Python (a few ms), not matplotlib (100+ ms a figure), so
-even a short run shows its curves growing. `close()` draws the final state (that costs one cheap redraw).
+even a short run shows its curves growing. `finish()` draws the final state (that costs one cheap redraw);
+`close()` is the widget's own and removes the view, as for every ipywidget.
 """
 
 from __future__ import annotations
@@ -134,8 +135,11 @@ class TrainingMonitor(W.VBox):
         self._draw_time = self._last_draw - now
         self.draw_seconds += self._draw_time
 
-    def close(self) -> None:
+    def finish(self) -> None:
         """Final redraw (always) and close the progress bar, which then shows counts and metrics only.
+
+        Not `close()`: that is ipywidgets' own method, which also runs when the widget is garbage-collected
+        and removes the view; a final redraw there would redraw a chart nobody sees.
 
         Why: a finished bar's rate and elapsed time differ on every run; left in the saved widget state they
         would change a re-executed notebook each time (and tell a reader nothing about their own machine).
