@@ -44,7 +44,7 @@ for step in range(60):
     with no_grad():
         for p in model.parameters():
             p.data = p.data - 0.5 * p.grad
-monitor.close()""",
+monitor.finish()""",
     ],
     "demo_cnn": [
         """\
@@ -150,7 +150,7 @@ while time.monotonic() - t0 < 6.0:
     acc = float((logits.data.argmax(axis=1) == y).mean())
     monitor.update(step, loss=loss.item(), acc=acc, model=model)
     step += 1
-monitor.close()
+monitor.finish()
 print(f"[timing] monitor: {step} steps in 6 s, {monitor.redraws} redraws, "
       f"{monitor.draw_seconds:.3f} s drawing")""",
 ]

@@ -31,6 +31,7 @@ ROOT_CLASSES = {  # widget kind -> CSS class of its root box
     "playground": "mg-optimizer-playground",
     "features": "mg-feature-map-viewer",
     "monitor": "mg-training-monitor",
+    "histograms": "mg-layer-histograms",
 }
 EXPECTED = {
     "demo_autograd": {"graph", "playground", "monitor"},
@@ -504,7 +505,7 @@ def watch_monitor(samples: list) -> object:
             st = lab.eval(
                 """() => { const r = document.querySelector('.mg-training-monitor');
                 const done = [...document.querySelectorAll('.jp-OutputArea')]
-                    .some(o => o.innerText.includes('[timing] monitor:'));  // printed after close()
+                    .some(o => o.innerText.includes('[timing] monitor:'));  // printed after finish()
                 if (!r) return {busy: true, status: '', chart: '', absent: true};
                 return {busy: !done, status: r.querySelector('.mg-monitor-status').innerText,
                         chart: [...r.querySelectorAll('.mg-monitor-plot polyline')]
@@ -535,12 +536,39 @@ def check_monitor_live(samples: list) -> None:
     assert changes >= 5 and len(statuses) >= 5, (changes, len(statuses))
 
 
+HIST_STATE = """(s) => { const r = document.querySelector(s);
+    return {status: r.querySelector('.mg-hist-status').innerText,
+            rows: r.querySelectorAll('.mg-hist-plot g.mg-hist-row').length,
+            bars: r.querySelectorAll('.mg-hist-plot rect').length,
+            stds: [...r.querySelectorAll('.mg-hist-plot g.mg-hist-act')].map(g => g.dataset.std).join(','),
+            trend: r.querySelectorAll('.mg-hist-trend svg polyline').length}; }"""
+
+
+def check_histograms(lab, s: str, name: str) -> None:
+    """Stored histograms for the last snapshot; the slider goes back in time and the bars change with it."""
+    st = lab.eval(HIST_STATE, s)
+    m = re.search(r"snapshot (\d+) of (\d+)", st["status"])
+    assert m and m[1] == m[2] and int(m[2]) > 1, st  # the slider followed the run to its end
+    assert st["rows"] > 0 and st["bars"] > st["rows"] and st["trend"] > 0, st
+    lab.shot(f"{name}-histograms", s)
+    press(lab, f"{s} .mg-hist-slider .noUi-handle", "ArrowLeft", int(m[2]) - 1)
+    lab.wait_for(
+        "(s) => /snapshot 1 of/.test(document.querySelector(s).querySelector('.mg-hist-status').innerText)",
+        s,
+        "the first snapshot after moving the slider to the start",
+    )
+    lab.settle(s)
+    first = lab.eval(HIST_STATE, s)
+    assert first["rows"] == st["rows"] and first["stds"] != st["stds"], (st, first)
+
+
 CHECKS = {
     "graph": check_graph,
     "conv": check_conv,
     "playground": check_playground,
     "features": check_features,
     "monitor": check_monitor,
+    "histograms": check_histograms,
 }
 
 
