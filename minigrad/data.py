@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, default_generator
 
 
 class Dataset:
@@ -60,7 +60,8 @@ class DataLoader:
     """Iterate over a data set in mini-batches.
 
     With shuffle=True every epoch (every `for` over the loader) draws a new order from a Generator seeded with
-    `seed`: the same seed gives the same sequence of epochs. drop_last=True skips a final short batch.
+    `seed`: the same seed gives the same sequence of epochs. Without a seed the order comes from the default
+    generator, which `minigrad.manual_seed` seeds. drop_last=True skips a final short batch.
     """
 
     def __init__(
@@ -75,7 +76,11 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last, self.seed = shuffle, drop_last, seed
-        self.rng = np.random.default_rng(seed)  # one generator for all epochs: each epoch a new order
+        self._own_rng = None if seed is None else np.random.default_rng(seed)  # one for all epochs
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return default_generator() if self._own_rng is None else self._own_rng
 
     def _fetch(self, indices: np.ndarray) -> Any:
         """The batch of the examples at `indices`: one fancy-indexing copy if the data set offers it."""

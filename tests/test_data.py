@@ -175,3 +175,22 @@ def test_generic_datasets_are_shuffled_too_and_seed_none_still_covers_every_exam
 def test_drop_last_when_the_batches_divide_evenly() -> None:
     loader = DataLoader(TensorDataset(np.arange(12)), batch_size=4, drop_last=True)
     assert len(loader) == 3 and [xb.tolist() for (xb,) in loader][-1] == [8, 9, 10, 11]
+
+
+def test_without_a_seed_the_order_follows_manual_seed_as_in_pytorch() -> None:
+    import minigrad
+
+    def two_epochs(seed: int | None = None) -> list[list[int]]:
+        loader = DataLoader(TensorDataset(np.arange(20)), 5, shuffle=True, seed=seed)
+        return [[int(i) for (xb,) in loader for i in xb] for _ in range(2)]
+
+    minigrad.manual_seed(1)
+    first = two_epochs()
+    minigrad.manual_seed(1)
+    assert two_epochs() == first and first[0] != first[1]
+    minigrad.manual_seed(2)
+    assert two_epochs() != first
+    minigrad.manual_seed(1)
+    own = two_epochs(seed=7)
+    minigrad.manual_seed(2)
+    assert two_epochs(seed=7) == own  # a loader with its own seed ignores the global one

@@ -122,11 +122,20 @@ MISTAKES = [
         "ignores the generator it is given",
         (
             (
-                "    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)",
-                "    gen = np.random.default_rng()",
+                "        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)",
+                "        gen = np.random.default_rng()",
             ),
         ),
         ("same seed",),
+    ),
+    Mistake(
+        CH08,
+        "ch08-dropout",
+        "with rng=None makes a fresh generator, which minigrad.manual_seed does not reach",
+        (
+            ("    if rng is None:\n        gen = default_generator()\n    else:\n        gen = rng", "    gen = rng"),
+        ),
+        ("manual_seed",),
     ),
     # --- chapter 08: the DataLoader ---------------------------------------------------------------------
     Mistake(

@@ -653,3 +653,22 @@ def test_moons_shapes_labels_and_determinism():
     np.testing.assert_array_equal(moons(seed=5)[0], moons(seed=5)[0])
     with pytest.raises(ValueError, match="moons"):
         moons(n_samples=1)
+
+
+def test_dropout_without_rng_follows_manual_seed_as_in_pytorch() -> None:
+    x = mg.ones(400)
+
+    def masks(**kwargs: object) -> tuple[list[float], list[float], list[float]]:
+        layer = nn.Dropout(0.5, **kwargs)
+        return layer(x).data.tolist(), layer(x).data.tolist(), F.dropout(x, 0.5).data.tolist()
+
+    mg.manual_seed(3)
+    first = masks()
+    mg.manual_seed(3)
+    assert masks() == first and first[0] != first[1] != first[2]
+    mg.manual_seed(4)
+    assert masks() != first
+    mg.manual_seed(3)
+    own = masks(rng=9)
+    mg.manual_seed(4)
+    assert masks(rng=9)[:2] == own[:2]  # a layer with its own rng ignores the global one

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.function import Function
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, default_generator
 
 
 class DropoutFunction(Function):
@@ -37,7 +37,10 @@ def dropout(
         raise ValueError(f"dropout: p must be between 0 and 1, got {p}")
     if not training or p == 0:
         return x
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    if rng is None:
+        gen = default_generator()
+    else:
+        gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     keep = gen.random(x.shape, dtype=np.float32) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
     return DropoutFunction.apply(x, keep * x.dtype.type(scale))

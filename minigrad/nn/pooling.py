@@ -50,8 +50,9 @@ class Flatten(Module):
 class Dropout(Module):
     """Zero activations with probability p in training mode; the identity after `.eval()`.
 
-    The module keeps its own Generator (seeded by `rng`): a seeded model drops the same units on every run,
-    and each call draws a new mask.
+    With `rng` (a Generator or a seed) the module keeps its own Generator: a seeded model drops the same units
+    on every run, and each call draws a new mask. Without it, the masks come from the default generator that
+    `minigrad.manual_seed` seeds, as in PyTorch.
     """
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | int | None = None) -> None:
@@ -59,7 +60,7 @@ class Dropout(Module):
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: p must be between 0 and 1, got {p}")
         self.p = p
-        self.rng = np.random.default_rng(rng)
+        self.rng = None if rng is None else np.random.default_rng(rng)
 
     def forward(self, x: Tensor) -> Tensor:
         return dropout(x, self.p, self.training, self.rng)
