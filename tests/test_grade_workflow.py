@@ -275,6 +275,27 @@ def test_an_answer_cell_that_raises_is_named_with_the_type_and_first_line() -> N
     assert result.message == "your answer cell for Exercise 1.1: square raised ValueError: boom"
 
 
+def test_the_check_the_kernel_died_in_says_so_whatever_the_interrupted_cell_reported() -> None:
+    """The watchdog interrupts pytest when the kernel dies; the cell then reports a KeyboardInterrupt, which
+    on its own reads as a timeout. On a busy machine that report, not nbval's, is the one that arrives."""
+    from minigrad.course.grading.report import CellReport
+    from minigrad.course.grading.run import Limits, Run
+
+    passed = CellReport("Cell 3", "passed", {"grade_id": "t-square", "role": "test"})
+    interrupted = CellReport(
+        "Cell 5", "failed", {"grade_id": "t-mean", "role": "test", "ename": "KeyboardInterrupt", "evalue": ""}
+    )
+    died = {"cell": "Cell 5", "grade_id": "t-mean", "role": "test", "returncode": 1}
+    run = Run([passed, interrupted], 2, False, died, None, "", 1.0)
+    checks = [notebook.Check(g, 1, g) for g in ("t-square", "t-mean", "t-counter")]
+    _, results = scoring.score(checks, run, Limits())
+    assert [(r.passed, r.message) for r in results] == [
+        (True, ""),
+        (False, "kernel died (exit code 1) while this check ran"),
+        (False, "kernel died (exit code 1) in test cell t-mean"),
+    ]
+
+
 def test_cells_after_the_last_check_are_not_run() -> None:
     """They cannot change a score; a chapter's closing timing demo would only slow every submission down."""
     from nbformat.v4 import new_code_cell

@@ -133,7 +133,10 @@ MISTAKES = [
         "ch08-dropout",
         "with rng=None makes a fresh generator, which minigrad.manual_seed does not reach",
         (
-            ("    if rng is None:\n        gen = default_generator()\n    else:\n        gen = rng", "    gen = rng"),
+            (
+                "    if rng is None:\n        gen = default_generator()\n    else:\n        gen = rng",
+                "    gen = rng",
+            ),
         ),
         ("manual_seed",),
     ),

@@ -43,6 +43,7 @@ OPTION = "--minigrad-grading"
 RUNNING = "running.json"
 KERNEL_INFO = "kernel.json"
 KERNEL_DIED = "kernel_died.json"
+CELL_LOG = "cells.jsonl"  # a line per finished cell, written at once: it survives a pytest killed mid-report
 GUARD_TIMEOUT = 30.0  # seconds for one guard call (the kernel is idle between cells; this is generous)
 GUARD_MODULE = "minigrad.course.grading.guard"
 
@@ -135,6 +136,21 @@ class GradingSession:
         for output in getattr(item, "test_outputs", None) or []:
             if output.get("output_type") == "error":
                 item.user_properties.extend([("ename", output["ename"]), ("evalue", output["evalue"])])
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Log each cell as it finishes. The JUnit report is written only when pytest ends; a pytest killed
+        after the grader's outer timeout (when stopping it takes longer than the grace period) leaves none."""
+        if report.when == "teardown" or (report.when == "setup" and report.passed):
+            return
+        outcome = report.outcome if report.when == "call" else ("error" if report.failed else "skipped")
+        entry = {
+            "name": report.nodeid.rsplit("::", 1)[-1],
+            "outcome": outcome,
+            "properties": [[str(key), str(value)] for key, value in report.user_properties],
+            "text": report.longreprtext if outcome != "passed" else "",
+        }
+        with open(CELL_LOG, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry) + "\n")
 
     # --- running a cell -----------------------------------------------------------------------------------
 

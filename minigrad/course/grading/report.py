@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,46 @@ class CellReport:
         return f"raised {self.ename}: {line}" if line else f"raised {self.ename or 'an error'}"
 
 
+def _properties(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], list[dict]]:
+    """A cell's properties, and the guard's findings among them (there can be several)."""
+    properties: dict[str, str] = {}
+    tampering = []
+    for name, value in pairs:
+        if name == "tampering":
+            try:
+                tampering.append(json.loads(value))
+            except ValueError:
+                tampering.append({"by": "?", "findings": ["unreadable guard report"]})
+        else:
+            properties[name] = value
+    return properties, tampering
+
+
+def read_cell_log(path: Path) -> list[CellReport]:
+    """The cells the plugin logged as each finished: what is left when pytest was killed before its report."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    cells = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            properties, tampering = _properties((str(k), str(v)) for k, v in entry.get("properties", []))
+            cells.append(
+                CellReport(
+                    str(entry["name"]),
+                    str(entry["outcome"]),
+                    properties,
+                    ANSI_RE.sub("", str(entry.get("text", ""))),
+                    tampering,
+                )
+            )
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut off by the kill
+    return cells
+
+
 def read_report(path: Path) -> list[CellReport]:
     if not path.is_file():
         return []
@@ -111,17 +152,8 @@ def read_report(path: Path) -> list[CellReport]:
     for case in root.iter("testcase"):
         if not case.get("name"):
             continue  # pytest adds an empty test case when interrupted
-        properties: dict[str, str] = {}
-        tampering = []
-        for prop in case.iter("property"):
-            name, value = prop.get("name", ""), prop.get("value", "")
-            if name == "tampering":
-                try:
-                    tampering.append(json.loads(value))
-                except ValueError:
-                    tampering.append({"by": "?", "findings": ["unreadable guard report"]})
-            else:
-                properties[name] = value
+        pairs = ((prop.get("name", ""), prop.get("value", "")) for prop in case.iter("property"))
+        properties, tampering = _properties(pairs)
         outcome, text = "passed", ""
         for kind in ("failure", "error", "skipped"):
             element = case.find(kind)

@@ -30,7 +30,7 @@ from nbformat import NotebookNode
 from minigrad import _overlay
 from minigrad.course import build
 from minigrad.course.grading import overlay, plugin, sandbox
-from minigrad.course.grading.report import ANSI_RE, CellReport, read_report
+from minigrad.course.grading.report import ANSI_RE, CellReport, read_cell_log, read_report
 
 DEFAULT_CELL_TIMEOUT = 300.0  # chapter 09 trains its final CNN in one cell (60-90 s on 2 shared cores)
 DEFAULT_TIMEOUT = 600.0
@@ -310,7 +310,7 @@ def run_notebook(nb: NotebookNode, limits: Limits, setting: Setting, workroot: P
             died["sandboxed"] = True  # bwrap reports a kernel killed by signal N as exit code 128 + N
         log_tail = "\n".join((work / LOG).read_text(errors="replace").strip().splitlines()[-5:])
         return Run(
-            cells=read_report(work / REPORT),
+            cells=read_report(work / REPORT) or read_cell_log(work / plugin.CELL_LOG),
             returncode=process.returncode,
             timed_out=timed_out,
             died=died,
