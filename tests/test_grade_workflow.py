@@ -285,8 +285,9 @@ def test_the_check_the_kernel_died_in_says_so_whatever_the_interrupted_cell_repo
     interrupted = CellReport(
         "Cell 5", "failed", {"grade_id": "t-mean", "role": "test", "ename": "KeyboardInterrupt", "evalue": ""}
     )
+    skipped = CellReport("Cell 7", "skipped", {"grade_id": "t-counter", "role": "test"}, "Skipped")
     died = {"cell": "Cell 5", "grade_id": "t-mean", "role": "test", "returncode": 1}
-    run = Run([passed, interrupted], 2, False, died, None, "", 1.0)
+    run = Run([passed, interrupted, skipped], 2, False, died, None, "", 1.0)
     checks = [notebook.Check(g, 1, g) for g in ("t-square", "t-mean", "t-counter")]
     _, results = scoring.score(checks, run, Limits())
     assert [(r.passed, r.message) for r in results] == [

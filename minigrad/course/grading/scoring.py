@@ -137,12 +137,17 @@ def score(checks: list[Check], run: Run, limits: Limits) -> tuple[str, list[Chec
     answers = {cell.grade_id: cell for cell in run.cells if cell.role == "answer"}
     labels = {check.grade_id: check.label for check in checks}
     results = []
-    died = run.died if run.died is not None and run.died.get("role") == "test" else {}
+    # From the cell the kernel died in on, reports are the watchdog's interrupt (which reads as a timeout) or
+    # nbval's skips, depending on which arrived first; what the student needs to read is that the kernel died.
+    names = [cell.name for cell in run.cells]
+    died_at = (
+        names.index(run.died["cell"]) if run.died is not None and run.died.get("cell") in names else None
+    )
     for check in checks:
         cell = tests.get(check.grade_id)
         answer = answers.get(check.grade_id)
-        if died.get("grade_id") == check.grade_id:
-            cell = None  # its report is the watchdog's interrupt, which nbval words as a timeout
+        if died_at is not None:
+            cell, answer = (c if c is None or names.index(c.name) < died_at else None for c in (cell, answer))
         if cell is not None and cell.outcome == "passed":
             results.append(CheckResult(check, True))
         elif answer is not None and answer.outcome in ("failed", "error"):
