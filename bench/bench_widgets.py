@@ -8,7 +8,7 @@ monitor  TrainingMonitor overhead on chapter 08's LeNet-5 (batch 64, SGD with mo
          with loss, accuracy and model as the chapter calls it) and on chapter 05's spiral MLP (2-64-64-3,
          1000 full-batch steps, update() with loss and model). Every run is a fresh kernel; with and without
          the monitor alternate (and swap who goes first every round). Reported: the time spent inside
-         update() and close() as a share of the training time of the same run (robust to a busy machine),
+         update() and finish() as a share of the training time of the same run (robust to a busy machine),
          and between runs best/best and the median of the per-round ratios; the goal is under 10 %.
 graph    GraphViewer in a kernel: build time of a LeNet-5 loss (grouped by layer) and of a 302-call unrolled
          recurrence (goal < 1 s), the kernel-side time of every backward step (goal < 150 ms; the browser
@@ -89,7 +89,7 @@ while len(losses) < STEPS:
         if len(losses) == STEPS:
             break
 t1 = time.perf_counter()
-{close}
+{finish}
 t_mon += time.perf_counter() - t1
 print("RESULT", time.perf_counter() - t0, t_mon)
 """,
@@ -104,7 +104,7 @@ for step in range(STEPS):
     {update}(step, loss=losses[-1], model=model)
     t_mon += time.perf_counter() - t1
 t1 = time.perf_counter()
-{close}
+{finish}
 t_mon += time.perf_counter() - t1
 print("RESULT", time.perf_counter() - t0, t_mon)
 """,
@@ -186,15 +186,15 @@ def run_kernel(code: str) -> str:
 
 
 def monitor_run(workload: str, with_monitor: bool) -> tuple[float, float]:
-    """(wall time of the loop, time spent inside the monitor's update() and close())"""
+    """(wall time of the loop, time spent inside the monitor's update() and finish())"""
     if with_monitor:
         make = (
             "from minigrad.viz import TrainingMonitor\n"
             "monitor = TrainingMonitor(total=STEPS)\ndisplay(monitor)"
         )
-        fill = {"make": make, "update": "monitor.update", "close": "monitor.close()"}
+        fill = {"make": make, "update": "monitor.update", "finish": "monitor.finish()"}
     else:
-        fill = {"make": "", "update": "(lambda *a, **k: None)", "close": ""}
+        fill = {"make": "", "update": "(lambda *a, **k: None)", "finish": ""}
     total, inside = run_kernel(SETUP[workload] + LOOP[workload].format(**fill)).split()
     return float(total), float(inside)
 

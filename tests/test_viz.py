@@ -668,3 +668,24 @@ def test_reprs_are_short_and_stable():
     model, loss = lenet_loss()
     assert repr(GraphViewer(loss, model=model)) == "GraphViewer(13 nodes shown, 20 backward calls)"
     assert repr(ConvExplainer()) == "ConvExplainer(input (6, 6), kernel (3, 3))"
+
+
+def test_thin_keeps_each_buckets_extremes_and_the_tail_in_order() -> None:
+    from minigrad.viz.plot import thin
+
+    rng = np.random.default_rng(0)
+    x = np.arange(1003, dtype=float)
+    y = rng.standard_normal(1003)
+    y[[5, 400]] = [np.nan, np.inf]
+    tx, ty = thin(x, y, n=100)
+    b = -(-1003 // 50)  # bucket size
+    m = 1003 // b * b
+    want = set(range(m, 1003))
+    for start in range(0, m, b):
+        chunk = y[start : start + b]
+        finite = np.where(np.isfinite(chunk), chunk, np.nan)
+        want |= {start + int(np.nanargmin(finite)), start + int(np.nanargmax(finite))}
+    assert tx.tolist() == sorted(want) and np.array_equal(ty, y[sorted(want)])
+    assert len(tx) <= 100 + b
+    short_x, short_y = thin(x[:50], y[:50], n=100)
+    assert np.array_equal(short_x, x[:50]) and np.array_equal(short_y, y[:50], equal_nan=True)
