@@ -115,21 +115,24 @@ class TrainingMonitor(W.VBox):
         if model is not None:
             if self._params is None or self._params[0] != id(model):  # walk the module tree once per model
                 self._params = (id(model), _named(model))
-            for name, v in grad_norms(model, self._params[1]).items():
-                steps, vals = self.norms.setdefault(name, ([], []))
-                steps.append(int(step))
-                vals.append(v)
+            for name, p in self._params[1]:
+                if p.grad is not None:
+                    steps, vals = self.norms.setdefault(name, ([], []))
+                    steps.append(int(step))
+                    vals.append(_norm(p.grad.data))
         advance = 1 if self._last_step is None else max(int(step) - self._last_step, 0)
         self._last_step = int(step)
         self.bar.update(advance)
-        if "loss" in metrics and metrics["loss"] is not None:
-            self.bar.set_postfix(loss=f"{self.history['loss'][1][-1]:.4f}", refresh=False)
         now = time.monotonic()
         # Wait at least min_interval and draw_time / budget: drawing stays under `budget` of the run's time.
         if force or now - self._last_draw >= max(self.min_interval, self._draw_time / self.budget):
             self._timed_draw(now)
 
     def _timed_draw(self, now: float) -> None:
+        if (
+            "loss" in self.history
+        ):  # set here, not every step: formatting it costs more than the step's record
+            self.bar.set_postfix(loss=f"{self.history['loss'][1][-1]:.4f}", refresh=False)
         self.draw()
         self._last_draw = time.monotonic()
         self._draw_time = self._last_draw - now
