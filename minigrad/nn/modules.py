@@ -613,34 +613,31 @@ class Tanh(Module):
         return F.tanh(input)
 
 
-class CrossEntropyLoss(Module):
-    """Cross-entropy of logits (N, C) against integer class indices (N,) (or class probabilities)."""
+class _Loss(Module):
+    """What every loss module keeps: how to reduce the per-example losses ("mean", "sum" or "none").
+    PyTorch's loss modules share the same base (torch.nn.modules.loss._Loss)."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = reduction
+
+
+class CrossEntropyLoss(_Loss):
+    """Cross-entropy of logits (N, C) against integer class indices (N,) (or class probabilities)."""
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.cross_entropy(input, target, reduction=self.reduction)
 
 
-class NLLLoss(Module):
+class NLLLoss(_Loss):
     """Negative log-likelihood of the target class, for log-probabilities (e.g. from log_softmax)."""
-
-    def __init__(self, reduction: str = "mean") -> None:
-        super().__init__()
-        self.reduction = reduction
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.nll_loss(input, target, reduction=self.reduction)
 
 
-class MSELoss(Module):
+class MSELoss(_Loss):
     """Mean squared error between a prediction and a target of the same shape."""
-
-    def __init__(self, reduction: str = "mean") -> None:
-        super().__init__()
-        self.reduction = reduction
 
     def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
         return F.mse_loss(input, target, reduction=self.reduction)
