@@ -26,7 +26,7 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grading_toy import alive, tree_digests  # noqa: E402
+from grading_toy import CODE_PATCH, NUMPY_PATCH, THREAD, TRANSFORMER, VANDAL, alive, tree_digests  # noqa: E402
 
 from minigrad.course import build, live  # noqa: E402
 from minigrad.course.convention import cell_meta  # noqa: E402
@@ -90,17 +90,6 @@ MISTAKES = {
 # Attacks: code appended to the honest _accumulate answer (an export cell), and a mistake elsewhere that the
 # attack tries to hide (None: the rest is honest).
 HELPERS_OFF = "\ncheck_close = check_true = check_equal = check_raises = lambda *args, **kwargs: None\n"
-TRANSFORMER = """
-import re
-
-
-def _always_ok(lines):
-    found = re.search(r'print\\("ok ([\\w-]+)"\\)', "".join(lines))
-    return [f'print("ok {found.group(1)}")\\n'] if found else lines
-
-
-get_ipython().input_transformers_cleanup.append(_always_ok)
-"""
 CUSTOM_EXC = """
 get_ipython().set_custom_exc((Exception,), lambda shell, etype, value, tb, tb_offset=None: None)
 """
@@ -108,7 +97,6 @@ EVENT_HOOK = """
 off = {"check_equal": lambda *a: None, "check_true": lambda *a: None}
 get_ipython().events.register("pre_run_cell", lambda info: get_ipython().user_ns.update(off))
 """
-NUMPY_PATCH = "\nnp.allclose = lambda *args, **kwargs: True\n"
 MODULES_SWAP = """
 import sys
 import types
@@ -117,37 +105,6 @@ fake = types.ModuleType("minigrad.course.checks")
 fake.check_close = fake.check_true = fake.check_equal = lambda *args, **kwargs: None
 sys.modules["minigrad.course.checks"] = fake
 from minigrad.course.checks import check_close, check_equal, check_true
-"""
-CODE_PATCH = "\ncheck_close.__code__ = (lambda *args, **kwargs: None).__code__\n"
-THREAD = """
-import threading
-
-
-def _keep_switching_off():
-    while True:
-        get_ipython().user_ns["check_close"] = lambda *args, **kwargs: None
-        time.sleep(0.001)
-
-
-threading.Thread(target=_keep_switching_off, daemon=True).start()
-"""
-VANDAL = """
-import glob
-import os
-
-targets = [*{targets!r}, *glob.glob({subs!r} + "/**/*.ipynb", recursive=True)]
-for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
-    try:
-        arguments = open(f"/proc/{{pid}}/cmdline", "rb").read().decode(errors="replace").split("\\0")
-    except OSError:
-        continue
-    targets += [a for a in arguments if a.endswith((".ipynb", ".csv", ".py"))]
-for path in targets:
-    for act in (lambda p: open(p, "a").write('\\nraise RuntimeError("sabotaged")'), os.remove):
-        try:
-            act(path)
-        except OSError:
-            pass
 """
 TAMPER = """
 import os

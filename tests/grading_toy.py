@@ -222,3 +222,51 @@ def alive(token: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+# --- attacks that both tests/test_grade_attacks.py (on this toy chapter) and tests/grading_class.py (on
+# chapter 03) append to an honest answer; {placeholders} are filled with the run's paths ---------------------
+TRANSFORMER = """
+import re
+
+
+def _always_ok(lines):
+    found = re.search(r'print\\("ok ([\\w-]+)"\\)', "".join(lines))
+    return [f'print("ok {found.group(1)}")\\n'] if found else lines
+
+
+get_ipython().input_transformers_cleanup.append(_always_ok)
+"""
+NUMPY_PATCH = "\nnp.allclose = lambda *args, **kwargs: True\n"
+CODE_PATCH = "\ncheck_close.__code__ = (lambda *args, **kwargs: None).__code__\n"
+THREAD = """
+import threading
+import time
+
+
+def _keep_switching_off():
+    while True:
+        get_ipython().user_ns["check_close"] = lambda *args, **kwargs: None
+        time.sleep(0.001)
+
+
+threading.Thread(target=_keep_switching_off, daemon=True).start()
+"""
+VANDAL = """
+import glob
+import os
+
+targets = [*{targets!r}, *glob.glob({subs!r} + "/**/*.ipynb", recursive=True)]
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        arguments = open(f"/proc/{{pid}}/cmdline", "rb").read().decode(errors="replace").split("\\0")
+    except OSError:
+        continue
+    targets += [a for a in arguments if a.endswith((".ipynb", ".csv", ".py"))]
+for path in targets:
+    for act in (lambda p: open(p, "a").write('\\nraise RuntimeError("sabotaged")'), os.remove):
+        try:
+            act(path)
+        except OSError:
+            pass
+"""

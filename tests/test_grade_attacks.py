@@ -18,7 +18,12 @@ from pathlib import Path
 
 import pytest
 from grading_toy import (
+    CODE_PATCH,
     COUNTER,
+    NUMPY_PATCH,
+    THREAD,
+    TRANSFORMER,
+    VANDAL,
     WRONG_MEAN,
     alive,
     cli,
@@ -42,17 +47,6 @@ WRONG_COUNTER = COUNTER.replace("self.total += n", "self.total -= n")
 
 # Appended to the (honest) square answer; {placeholders} are filled with this run's paths.
 HELPERS_OFF = "\ncheck_close = check_true = lambda *args, **kwargs: None\n"
-TRANSFORMER = """
-import re
-
-
-def _always_ok(lines):
-    found = re.search(r'print\\("ok ([\\w-]+)"\\)', "".join(lines))
-    return [f'print("ok {found.group(1)}")\\n'] if found else lines
-
-
-get_ipython().input_transformers_cleanup.append(_always_ok)
-"""
 CUSTOM_EXC = """
 get_ipython().set_custom_exc((Exception,), lambda shell, etype, value, tb, tb_offset=None: print("ok"))
 """
@@ -62,7 +56,6 @@ get_ipython().events.register(
     lambda info: get_ipython().user_ns.update(check_close=lambda *a: None, check_true=lambda *a: None),
 )
 """
-NUMPY_PATCH = "\nnp.allclose = lambda *args, **kwargs: True\n"
 MODULES_SWAP = """
 import sys
 import types
@@ -71,39 +64,6 @@ fake = types.ModuleType("minigrad.course.checks")
 fake.check_close = fake.check_true = lambda *args, **kwargs: None
 sys.modules["minigrad.course.checks"] = fake
 from minigrad.course.checks import check_close, check_true
-"""
-CODE_PATCH = "\ncheck_close.__code__ = (lambda *args, **kwargs: None).__code__\n"
-THREAD = """
-import threading
-
-
-def _keep_switching_off():
-    while True:
-        get_ipython().user_ns["check_close"] = lambda *args, **kwargs: None
-        time.sleep(0.001)
-
-
-import time
-
-threading.Thread(target=_keep_switching_off, daemon=True).start()
-"""
-VANDAL = """
-import glob
-import os
-
-targets = [{solution!r}, {checks!r}, {gradebook!r}, *glob.glob({subs!r} + "/**/*.ipynb", recursive=True)]
-for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
-    try:
-        arguments = open(f"/proc/{{pid}}/cmdline", "rb").read().decode(errors="replace").split("\\0")
-    except OSError:
-        continue
-    targets += [a for a in arguments if a.endswith((".ipynb", ".csv", ".py"))]
-for path in targets:
-    for act in (lambda p: open(p, "a").write('\\nraise RuntimeError("sabotaged")'), os.remove):
-        try:
-            act(path)
-        except OSError:
-            pass
 """
 TAMPER = """
 import os
@@ -307,6 +267,7 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> dict:
     paths = {
         "solution": str(solution),
         "subs": str(root / "subs"),
+        "targets": [str(solution), str(REPO / "minigrad" / "course" / "checks.py"), str(out)],
         "gradebook": str(out),
         "tamper_feedback": str(out.parent / "gradebook_feedback" / "tamper.md"),
         "checks": str(REPO / "minigrad" / "course" / "checks.py"),
@@ -358,7 +319,9 @@ def test_the_class_is_graded(attacked: dict) -> None:
     assert sorted(attacked["rows"]) == sorted(attacked["cases"])
 
 
-PLACEHOLDERS = dict.fromkeys(("solution", "subs", "gradebook", "tamper_feedback", "checks", "token"), "")
+PLACEHOLDERS = dict.fromkeys(
+    ("solution", "subs", "targets", "gradebook", "tamper_feedback", "checks", "token"), ""
+)
 
 
 @pytest.mark.parametrize("name", list(cases(PLACEHOLDERS)))
