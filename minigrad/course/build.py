@@ -27,9 +27,7 @@ from nbformat import NotebookNode
 
 if __package__:
     from minigrad.course.convention import (
-        BEGIN_HIDDEN,  # noqa: F401 (release.py reads the markers from here)
         BEGIN_SOLUTION,
-        END_HIDDEN,  # noqa: F401
         END_SOLUTION,
         MarkerError,
         cell_meta,
@@ -43,9 +41,7 @@ if __package__:
     )
 else:  # `python minigrad/course/build.py`: the sibling file, so a broken `import minigrad` cannot stop it
     from convention import (  # type: ignore[no-redef]
-        BEGIN_HIDDEN,  # noqa: F401 (release.py reads the markers from here)
         BEGIN_SOLUTION,
-        END_HIDDEN,  # noqa: F401
         END_SOLUTION,
         MarkerError,
         cell_meta,

@@ -80,8 +80,8 @@ def stub_message(exercise: str, name: str, listed: bool) -> str:
     """What a stubbed package function says when called: the exercise, the chapter, and what to do."""
     if listed:
         where = f"chapter {_number(name)}: finish chapters/{name}, then export it"
-        return f"{build.exercise_message(exercise)} ({where})"
-    return f"{build.exercise_message(exercise)} (chapter {_number(name)}, not part of this edition)"
+        return f"{convention.exercise_message(exercise)} ({where})"
+    return f"{convention.exercise_message(exercise)} (chapter {_number(name)}, not part of this edition)"
 
 
 def stubbed_solution(nb: NotebookNode, name: str, listed: bool) -> NotebookNode:
@@ -92,8 +92,8 @@ def stubbed_solution(nb: NotebookNode, name: str, listed: bool) -> NotebookNode:
         if cell.cell_type == "code" and meta.get("role") == "answer":
             message = stub_message(str(meta.get("exercise", "")), name, listed)
             try:
-                cell.source = build.stub_source(cell.source, message)
-            except build.MarkerError as error:
+                cell.source = convention.stub_source(cell.source, message)
+            except convention.MarkerError as error:
                 raise ReleaseError(f"{name}: {error}") from error
     return stubbed
 
@@ -106,8 +106,8 @@ def solved_chapter(nb: NotebookNode, name: str) -> NotebookNode:
         if cell.cell_type != "code":
             continue
         try:
-            cell.source = build.strip_hidden_tests(build.strip_solution_markers(cell.source))
-        except build.MarkerError as error:
+            cell.source = convention.strip_hidden_tests(convention.strip_solution_markers(cell.source))
+        except convention.MarkerError as error:
             raise ReleaseError(f"{name}: {error}") from error
         cell.outputs = []
         cell.execution_count = None
@@ -396,7 +396,7 @@ def release(root: Path, out: Path, chapters: list[str], solved: list[str]) -> li
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} exists and is not empty: give a new folder")
     paths = {p.name: p for p in sorted(solutions.glob("[0-9][0-9]_*.ipynb"))}
-    notebooks = {name: build.read_notebook(path) for name, path in paths.items()}
+    notebooks = {name: convention.read_notebook(path) for name, path in paths.items()}
     names = {_number(name): name for name in notebooks}
     listed, solved_set = set(chapters), set(solved)
     missing = sorted((listed | solved_set) - names.keys())
@@ -404,7 +404,7 @@ def release(root: Path, out: Path, chapters: list[str], solved: list[str]) -> li
         raise ReleaseError(f"no chapter {', '.join(missing)} in {build.SOLUTIONS}/")
     modules = edition_modules(notebooks, solved_set, listed)
     chapter_files = {
-        f"{build.CHAPTERS}/{names[n]}": build.dumps_notebook(
+        f"{build.CHAPTERS}/{names[n]}": convention.dumps_notebook(
             solved_chapter(notebooks[names[n]], names[n])
             if n in solved_set
             else build.make_chapter(notebooks[names[n]], names[n])
