@@ -115,11 +115,10 @@ class TrainingMonitor(W.VBox):
         if model is not None:
             if self._params is None or self._params[0] != id(model):  # walk the module tree once per model
                 self._params = (id(model), _named(model))
-            for name, p in self._params[1]:
-                if p.grad is not None:
-                    steps, vals = self.norms.setdefault(name, ([], []))
-                    steps.append(int(step))
-                    vals.append(_norm(p.grad.data))
+            for name, v in grad_norms(model, self._params[1]).items():
+                steps, vals = self.norms.setdefault(name, ([], []))
+                steps.append(int(step))
+                vals.append(v)
         advance = 1 if self._last_step is None else max(int(step) - self._last_step, 0)
         self._last_step = int(step)
         self.bar.update(advance)
